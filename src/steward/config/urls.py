@@ -1,0 +1,22 @@
+"""URLs: the web UI per app, the REST API under /api/v1/, health and metrics."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from steward.core import views as core_views
+
+urlpatterns = [
+    path("", include("steward.core.urls")),
+    path("accounts/", include("steward.accounts.urls")),
+    path("api/v1/", include("steward.config.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("metrics", core_views.metrics_view, name="metrics"),
+]
+
+handler400 = "steward.core.views.bad_request"
+handler403 = "steward.core.views.permission_denied"
+handler404 = "steward.core.views.not_found"
+handler500 = "steward.core.views.server_error"

@@ -1,0 +1,77 @@
+"""Writing the audit log. Services call ``record`` in the same transaction as their change."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import models
+
+from steward.core import context
+from steward.core.models import AuditEntry
+
+Snapshot = dict[str, Any]
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return sorted((_json_value(v) for v in value), key=str)
+    return value
+
+
+def snapshot(obj: models.Model, fields: Iterable[str]) -> Snapshot:
+    """JSON-safe values of ``fields`` (FKs as ids) for a before/after comparison."""
+    values: Snapshot = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        if field.many_to_many:
+            values[name] = sorted(getattr(obj, name).values_list("pk", flat=True))
+        elif field.is_relation:
+            values[name] = getattr(obj, f"{name}_id")
+        else:
+            values[name] = _json_value(getattr(obj, name))
+    return values
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Field-level changes as ``{field: [before, after]}``, only for fields that changed."""
+    changed: dict[str, list[Any]] = {}
+    for name in sorted(set(before) | set(after)):
+        old, new = _json_value(before.get(name)), _json_value(after.get(name))
+        if old != new:
+            changed[name] = [old, new]
+    return changed
+
+
+def record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model,
+    changes: Mapping[str, Any] | None = None,
+    object_repr: str | None = None,
+) -> AuditEntry:
+    """Append one audit entry describing ``action`` on ``obj`` by ``actor``."""
+    ctx = context.current()
+    person = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEntry.objects.create(
+        actor=person,
+        actor_label=(getattr(person, "email", "") if person else "system")[:254],
+        source=ctx.source,
+        request_id=ctx.request_id,
+        remote_addr=ctx.remote_addr,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=(object_repr if object_repr is not None else str(obj))[:200],
+        changes={key: _json_value(value) for key, value in (changes or {}).items()},
+    )

@@ -1,0 +1,28 @@
+"""``steward demo``: load the demo data set (idempotent)."""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from steward.accounts.demo import load_demo
+from steward.core import context
+
+
+class Command(BaseCommand):
+    help = "Load the demo organisations, people and teams (does nothing if already loaded)."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--password", default=None, help="Password for every demo person (default: none)."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with context.acting("cli"):
+            result = load_demo(password=options["password"])
+        if result.created:
+            self.stdout.write(f"Demo data loaded: {len(result.people)} people.")
+        else:
+            self.stdout.write("Demo data already present; nothing changed.")

@@ -1,0 +1,110 @@
+"""Core models: the audit log, worker heartbeats and the periodic schedule's ledger."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from steward.core import conf
+
+
+class ScopedQuerySet(models.QuerySet[Any]):
+    """Base QuerySet of every business model: ``visible_to`` goes through the one policy."""
+
+    def visible_to(self, user: Any, action: str = "view") -> ScopedQuerySet:
+        from steward.core import policy
+
+        return policy.scope(self, user, action)
+
+
+class AuditEntryQuerySet(ScopedQuerySet):
+    def for_object(self, obj: models.Model) -> AuditEntryQuerySet:
+        return self.filter(
+            object_type=obj._meta.label_lower, object_id=str(obj.pk)
+        )
+
+
+class AuditEntry(models.Model):
+    """One change to one record: who, from where, what, before and after.
+
+    Append-only: database triggers refuse UPDATE and DELETE on this table (see the
+    migration). Services write entries through ``steward.core.audit.record`` in the same
+    transaction as the change they describe.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    actor_label = models.CharField(max_length=254, blank=True)
+    source = models.CharField(max_length=16)
+    request_id = models.CharField(max_length=64, blank=True)
+    remote_addr = models.CharField(max_length=64, blank=True)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=200, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["object_type", "object_id", "id"])]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_repr}"
+
+
+class WorkerHeartbeatQuerySet(models.QuerySet["WorkerHeartbeat"]):
+    def alive(self) -> WorkerHeartbeatQuerySet:
+        max_age = timedelta(seconds=conf.get("WORKER_HEARTBEAT_MAX_AGE"))
+        return self.filter(seen_at__gte=timezone.now() - max_age)
+
+
+class WorkerHeartbeat(models.Model):
+    """The last sign of life of one worker process; ``/readyz`` wants a fresh one."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    hostname = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = WorkerHeartbeatQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-seen_at"]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} (seen {self.seen_at:%H:%M:%S})"
+
+
+class ScheduledRun(models.Model):
+    """A periodic task enqueued for one slot of its schedule.
+
+    The unique (name, slot) pair is what makes several schedulers on several nodes safe:
+    whoever inserts the row first enqueues the task; the others hit the constraint and skip.
+    """
+
+    name = models.CharField(max_length=100)
+    slot = models.DateTimeField()
+    enqueued_at = models.DateTimeField(default=timezone.now)
+    task_result_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "slot"], name="uniq_scheduled_slot")]
+        ordering = ["-slot"]
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.slot:%Y-%m-%d %H:%M}"
