@@ -1,12 +1,12 @@
 """The ``steward`` command for operators. Every subcommand is scriptable without prompts.
 
-    steward run                      migrate, demo data on first start, web + worker
-    steward worker                   background tasks and the periodic schedule
-    steward createadmin --email E --password P
-    steward token create E [--name N] [--days D]   prints only the new token
-    steward check                    configuration, database, migrations, worker
-    steward demo                     load the demo data set (idempotent)
-    steward manage <django command>  any Django management command
+steward run                      migrate, demo data on first start, web + worker
+steward worker                   background tasks and the periodic schedule
+steward createadmin --email E --password P
+steward token create E [--name N] [--days D]   prints only the new token
+steward check                    configuration, database, migrations, worker
+steward demo                     load the demo data set (idempotent)
+steward manage <django command>  any Django management command
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxValueValidator
 
 from steward.core import conf
 
@@ -60,10 +61,10 @@ class ApiTokenForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["expires_in_days"]
+        maximum = conf.get("API_TOKEN_MAX_DAYS")
         field.initial = conf.get("API_TOKEN_DEFAULT_DAYS")
-        field.max_value = conf.get("API_TOKEN_MAX_DAYS")
-        field.widget.attrs["max"] = conf.get("API_TOKEN_MAX_DAYS")
-        field.validators.append(forms.IntegerField(max_value=field.max_value).validators[-1])
+        field.widget.attrs["max"] = maximum
+        field.validators.append(MaxValueValidator(maximum))
 
 
 def apply_rule_violation(form: forms.Form, exc: Any) -> None:

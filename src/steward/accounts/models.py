@@ -19,7 +19,7 @@ OWNER_VIEW = frozenset({"view"})
 OWNER_ALL = frozenset({"view", "add", "change", "delete"})
 
 
-class OrganisationQuerySet(ScopedQuerySet):
+class OrganisationQuerySet(ScopedQuerySet["Organisation"]):
     def active(self) -> OrganisationQuerySet:
         return self.filter(is_active=True)
 
@@ -68,7 +68,7 @@ class Organisation(models.Model):
         return self.path.count("/") - 1 if self.path else 0
 
 
-class PersonQuerySet(ScopedQuerySet):
+class PersonQuerySet(ScopedQuerySet["Person"]):
     def active(self) -> PersonQuerySet:
         return self.filter(is_active=True)
 
@@ -105,7 +105,9 @@ class Person(AbstractBaseUser, PermissionsMixin):
     is_away = models.BooleanField(
         default=False, help_text="Away people are skipped by automatic assignment."
     )
-    roles = models.ManyToManyField("Role", blank=True, related_name="people")
+    roles: models.ManyToManyField[Role, Any] = models.ManyToManyField(
+        "Role", blank=True, related_name="people"
+    )
     serves_organisations = models.ManyToManyField(
         Organisation,
         blank=True,
@@ -167,11 +169,9 @@ class Person(AbstractBaseUser, PermissionsMixin):
 
     def organisation_scope(self) -> list[str] | None:
         """Organisation paths staff may serve; ``None`` when unrestricted."""
-        cached: list[str] | None = getattr(self, "_organisation_scope", "unset")  # type: ignore[assignment]
-        if cached != "unset":
-            return cached
-        paths = [p for p in self.serves_organisations.values_list("path", flat=True) if p]
-        self._organisation_scope = paths or None
+        if not hasattr(self, "_organisation_scope"):
+            paths = [p for p in self.serves_organisations.values_list("path", flat=True) if p]
+            self._organisation_scope: list[str] | None = paths or None
         return self._organisation_scope
 
     def shared_organisation_id(self) -> int | None:
@@ -187,6 +187,18 @@ class Person(AbstractBaseUser, PermissionsMixin):
         return self.organisation_id if shares else None
 
 
+def actor_of(request: Any) -> Person:
+    """The signed-in person behind a request (views call this after authentication)."""
+    user = request.user
+    if not isinstance(user, Person):
+        raise TypeError("an authenticated person is required")
+    return user
+
+
+class RoleQuerySet(ScopedQuerySet["Role"]):
+    pass
+
+
 class Role(models.Model):
     """A named bundle of permissions (see ``accounts.roles``); a person may hold several."""
 
@@ -199,7 +211,7 @@ class Role(models.Model):
     )
     permissions = models.ManyToManyField(Permission, blank=True, related_name="roles")
 
-    objects = ScopedQuerySet.as_manager()
+    objects = RoleQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -211,7 +223,7 @@ class Role(models.Model):
         return reverse("accounts:role_detail", args=[self.pk])
 
 
-class TeamQuerySet(ScopedQuerySet):
+class TeamQuerySet(ScopedQuerySet["Team"]):
     def active(self) -> TeamQuerySet:
         return self.filter(is_active=True)
 
@@ -266,7 +278,7 @@ class TeamMembership(models.Model):
         return f"{self.person} in {self.team}"
 
 
-class ApiTokenQuerySet(ScopedQuerySet):
+class ApiTokenQuerySet(ScopedQuerySet["ApiToken"]):
     def usable(self, at: Any = None) -> ApiTokenQuerySet:
         at = at or timezone.now()
         return self.filter(revoked_at__isnull=True, expires_at__gt=at)

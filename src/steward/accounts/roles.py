@@ -23,17 +23,21 @@ STAFF_READ = [
     "accounts.view_role",
 ]
 SERVICE_READ = [f"{app}.view_*" for app in ("cmdb", "sla", "catalog", "knowledge")]
-AGENT = STAFF_READ + SERVICE_READ + [
-    "tickets.*",
-    "incidents.view_*",
-    "incidents.add_*",
-    "incidents.change_*",
-    "problems.view_*",
-    "changes.view_*",
-    "releases.view_*",
-    "servicedesk.*",
-    "events.view_*",
-]
+AGENT = (
+    STAFF_READ
+    + SERVICE_READ
+    + [
+        "tickets.*",
+        "incidents.view_*",
+        "incidents.add_*",
+        "incidents.change_*",
+        "problems.view_*",
+        "changes.view_*",
+        "releases.view_*",
+        "servicedesk.*",
+        "events.view_*",
+    ]
+)
 
 
 @dataclass(frozen=True)

@@ -187,7 +187,9 @@ def create_person(
         with transaction.atomic():
             person.save()
     except IntegrityError as exc:
-        raise RuleViolation({"email": "Somebody already signs in with this e-mail address."}) from exc
+        raise RuleViolation(
+            {"email": "Somebody already signs in with this e-mail address."}
+        ) from exc
     person.roles.set(_roles(role_codes))
     person.serves_organisations.set(list(serves_organisations))
     audit.record(
@@ -509,7 +511,9 @@ def second_factor_enrolment_required(user: Any) -> bool:
 def start_second_factor_enrolment(*, actor: Person) -> TOTPDevice:
     """A fresh, unconfirmed TOTP device for the actor (replacing an earlier unconfirmed one)."""
     TOTPDevice.objects.filter(user=actor, confirmed=False).delete()
-    device: TOTPDevice = TOTPDevice.objects.create(user=actor, name="Authenticator app", confirmed=False)
+    device: TOTPDevice = TOTPDevice.objects.create(
+        user=actor, name="Authenticator app", confirmed=False
+    )
     return device
 
 
@@ -552,9 +556,7 @@ def bootstrap_administrator(*, email: str, password: str, full_name: str = "") -
         update_person(actor=None, person=existing, is_active=True)
         existing.roles.add(Role.objects.get(code=RoleCode.ADMINISTRATOR))
         set_password(actor=None, person=existing, password=password)
-        audit.record(
-            actor=None, action="person.made_administrator", obj=existing, changes={}
-        )
+        audit.record(actor=None, action="person.made_administrator", obj=existing, changes={})
         return existing
     return create_person(
         actor=None,

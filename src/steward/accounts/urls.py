@@ -29,9 +29,7 @@ urlpatterns = [
     path("admin/organisations/", admin.organisation_list, name="organisation_list"),
     path("admin/organisations/new/", admin.organisation_create, name="organisation_create"),
     path("admin/organisations/<int:pk>/", admin.organisation_detail, name="organisation_detail"),
-    path(
-        "admin/organisations/<int:pk>/edit/", admin.organisation_edit, name="organisation_edit"
-    ),
+    path("admin/organisations/<int:pk>/edit/", admin.organisation_edit, name="organisation_edit"),
     path("admin/teams/", admin.team_list, name="team_list"),
     path("admin/teams/new/", admin.team_create, name="team_create"),
     path("admin/teams/<int:pk>/", admin.team_detail, name="team_detail"),

@@ -261,9 +261,7 @@ SPECTACULAR_SETTINGS = {
 
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get(
-            "STEWARD_TASK_BACKEND", "django_tasks_db.DatabaseBackend"
-        ),
+        "BACKEND": os.environ.get("STEWARD_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
         "QUEUES": ["default"],
     }
 }

@@ -24,7 +24,8 @@ class ActionContext:
     remote_addr: str = ""
 
 
-_current: ContextVar[ActionContext] = ContextVar("steward_action_context", default=ActionContext())
+_DEFAULT = ActionContext()
+_current: ContextVar[ActionContext] = ContextVar("steward_action_context", default=_DEFAULT)
 
 
 def current() -> ActionContext:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, Self, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -11,21 +11,22 @@ from django.utils import timezone
 
 from steward.core import conf
 
+_M = TypeVar("_M", bound=models.Model)
 
-class ScopedQuerySet(models.QuerySet[Any]):
+
+class ScopedQuerySet(models.QuerySet[_M]):
     """Base QuerySet of every business model: ``visible_to`` goes through the one policy."""
 
-    def visible_to(self, user: Any, action: str = "view") -> ScopedQuerySet:
+    def visible_to(self, user: Any, action: str = "view") -> Self:
         from steward.core import policy
 
-        return policy.scope(self, user, action)
+        scoped: Self = policy.scope(self, user, action)
+        return scoped
 
 
-class AuditEntryQuerySet(ScopedQuerySet):
+class AuditEntryQuerySet(ScopedQuerySet["AuditEntry"]):
     def for_object(self, obj: models.Model) -> AuditEntryQuerySet:
-        return self.filter(
-            object_type=obj._meta.label_lower, object_id=str(obj.pk)
-        )
+        return self.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
 
 
 class AuditEntry(models.Model):
@@ -63,7 +64,8 @@ class AuditEntry(models.Model):
         verbose_name_plural = "audit entries"
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_repr}"
+        when = f"{self.created_at:%Y-%m-%d %H:%M:%S}"
+        return f"{when} {self.actor_label} {self.action} {self.object_repr}"
 
 
 class WorkerHeartbeatQuerySet(models.QuerySet["WorkerHeartbeat"]):

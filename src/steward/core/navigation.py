@@ -49,9 +49,7 @@ def menu_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
             if not entry.visible(user):
                 continue
             url = reverse(entry.url_name)
-            items.append(
-                {"label": entry.label, "url": url, "active": current_path.startswith(url)}
-            )
+            items.append({"label": entry.label, "url": url, "active": current_path.startswith(url)})
         if items:
             groups.append({"name": group, "items": items})
     return groups

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
 
@@ -181,6 +182,6 @@ def get_for(user: Any, queryset: models.QuerySet[M], pk: Any, action: str = "vie
     """Fetch one row through the policy; ``NotFound`` when it is missing or out of scope."""
     try:
         obj: M = scope(queryset, user, action).get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise NotFound(f"{queryset.model._meta.verbose_name} not found") from exc
     return obj

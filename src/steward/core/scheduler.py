@@ -33,7 +33,8 @@ class Schedule:
 
     def latest_slot(self, now: datetime) -> datetime:
         """The most recent time at or before ``now`` this schedule fired."""
-        # Reverse iteration yields slots strictly before its start: start just after ``now``'s minute.
+        # Reverse iteration yields slots strictly before its start, so start just after the
+        # minute ``now`` is in.
         start = now.replace(second=0, microsecond=0) + timedelta(seconds=1)
         return next(CronSim(self.cron, start, reverse=True))
 

@@ -15,7 +15,7 @@ from steward.core.api.serializers import (
 
 
 class OrganisationSerializer(StewardModelSerializer):
-    parent = ScopedPrimaryKeyRelatedField(
+    parent = ScopedPrimaryKeyRelatedField(  # type: ignore[assignment]  # DRF Field.parent
         queryset=Organisation.objects.all(), allow_null=True, required=False
     )
 
@@ -75,7 +75,9 @@ class TeamSerializer(StewardModelSerializer):
     lead = ScopedPrimaryKeyRelatedField(
         queryset=Person.objects.all(), allow_null=True, required=False
     )
-    members = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    members: serializers.Field[Any, Any, Any, Any] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
 
     class Meta:
         model = Team
@@ -114,9 +116,7 @@ class RoleSerializer(StewardModelSerializer):
         read_only_fields = ["id", "code", "name", "is_staff_role", "permissions"]
 
     def get_permissions(self, role: Role) -> list[str]:
-        return sorted(
-            f"{p.content_type.app_label}.{p.codename}" for p in role.permissions.all()
-        )
+        return sorted(f"{p.content_type.app_label}.{p.codename}" for p in role.permissions.all())
 
 
 class ApiTokenSerializer(StewardModelSerializer):
@@ -153,5 +153,3 @@ class ApiTokenCreatedSerializer(ApiTokenSerializer):
 
     def get_token(self, obj: Any) -> str:
         return str(self.context.get("secret", ""))
-
-

@@ -19,7 +19,7 @@ from steward.accounts.filters import (
     PersonFilterSet,
     TeamFilterSet,
 )
-from steward.accounts.models import ApiToken, Organisation, Person, Role, Team
+from steward.accounts.models import ApiToken, Organisation, Person, Role, Team, actor_of
 from steward.core.api.viewsets import CreateMixin, DestroyMixin, StewardViewSet, UpdateMixin
 
 
@@ -30,18 +30,25 @@ class OrganisationViewSet(CreateMixin, UpdateMixin, StewardViewSet):
     ordering_fields = ["name", "code", "path", "id"]
 
     def perform_create(self, serializer: Any) -> Organisation:
-        return services.create_organisation(actor=self.request.user, **serializer.validated_data)
+        return services.create_organisation(
+            actor=actor_of(self.request), **serializer.validated_data
+        )
 
     def perform_update(self, serializer: Any) -> Organisation:
         return services.update_organisation(
-            actor=self.request.user, organisation=serializer.instance, **serializer.validated_data
+            actor=actor_of(self.request),
+            organisation=serializer.instance,
+            **serializer.validated_data,
         )
 
 
 class PersonViewSet(CreateMixin, UpdateMixin, StewardViewSet):
-    queryset = Person.objects.select_related("organisation").prefetch_related(
-        Prefetch("roles", queryset=Role.objects.only("id", "code")),
-        Prefetch("serves_organisations", queryset=Organisation.objects.only("id")),
+    queryset = (
+        Person.objects.select_related("organisation")
+        .prefetch_related(Prefetch("roles", queryset=Role.objects.only("id", "code")))
+        .prefetch_related(
+            Prefetch("serves_organisations", queryset=Organisation.objects.only("id"))
+        )
     )
     serializer_class = s.PersonSerializer
     filterset_class = PersonFilterSet
@@ -50,7 +57,7 @@ class PersonViewSet(CreateMixin, UpdateMixin, StewardViewSet):
     def perform_create(self, serializer: Any) -> Person:
         data = dict(serializer.validated_data)
         data["roles"] = [role.code for role in data.pop("roles", [])] or ["requester"]
-        return services.create_person(actor=self.request.user, **data)
+        return services.create_person(actor=actor_of(self.request), **data)
 
     def perform_update(self, serializer: Any) -> Person:
         data = dict(serializer.validated_data)
@@ -58,10 +65,10 @@ class PersonViewSet(CreateMixin, UpdateMixin, StewardViewSet):
         if "roles" in data:
             data["roles"] = [role.code for role in data["roles"]]
         person = services.update_person(
-            actor=self.request.user, person=serializer.instance, **data
+            actor=actor_of(self.request), person=serializer.instance, **data
         )
         if password:
-            services.set_password(actor=self.request.user, person=person, password=password)
+            services.set_password(actor=actor_of(self.request), person=person, password=password)
         return person
 
     @extend_schema(responses=s.PersonSerializer)
@@ -80,11 +87,11 @@ class TeamViewSet(CreateMixin, UpdateMixin, StewardViewSet):
     ordering_fields = ["name", "support_line", "id"]
 
     def perform_create(self, serializer: Any) -> Team:
-        return services.create_team(actor=self.request.user, **serializer.validated_data)
+        return services.create_team(actor=actor_of(self.request), **serializer.validated_data)
 
     def perform_update(self, serializer: Any) -> Team:
         return services.update_team(
-            actor=self.request.user, team=serializer.instance, **serializer.validated_data
+            actor=actor_of(self.request), team=serializer.instance, **serializer.validated_data
         )
 
     @extend_schema(request=s.TeamMemberSerializer, responses=s.TeamSerializer)
@@ -94,7 +101,9 @@ class TeamViewSet(CreateMixin, UpdateMixin, StewardViewSet):
         team = self.get_object()
         body = s.TeamMemberSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
-        services.add_team_member(actor=request.user, team=team, person=body.validated_data["person"])
+        services.add_team_member(
+            actor=actor_of(request), team=team, person=body.validated_data["person"]
+        )
         return Response(self.get_serializer(self.get_queryset().get(pk=team.pk)).data)
 
     @extend_schema(request=None, responses={204: None})
@@ -104,12 +113,14 @@ class TeamViewSet(CreateMixin, UpdateMixin, StewardViewSet):
         url_path=r"members/(?P<person_id>[0-9]+)",
         filter_backends=[],
     )
-    def remove_member(self, request: Request, pk: str | None = None, person_id: str = "") -> Response:
+    def remove_member(
+        self, request: Request, pk: str | None = None, person_id: str = ""
+    ) -> Response:
         """Take a person out of the team."""
         team = self.get_object()
         person = team.members.filter(pk=person_id).first()
         if person is not None:
-            services.remove_team_member(actor=request.user, team=team, person=person)
+            services.remove_team_member(actor=actor_of(request), team=team, person=person)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -121,7 +132,7 @@ class RoleViewSet(UpdateMixin, StewardViewSet):
 
     def perform_update(self, serializer: Any) -> Role:
         return services.update_role(
-            actor=self.request.user, role=serializer.instance, **serializer.validated_data
+            actor=actor_of(self.request), role=serializer.instance, **serializer.validated_data
         )
 
 
@@ -143,13 +154,13 @@ class ApiTokenViewSet(CreateMixin, DestroyMixin, StewardViewSet):
         body = s.ApiTokenCreateSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        person = data.pop("person", None) or request.user
-        token, secret = services.create_api_token(actor=request.user, person=person, **data)
+        person = data.pop("person", None) or actor_of(request)
+        token, secret = services.create_api_token(actor=actor_of(request), person=person, **data)
         out = s.ApiTokenCreatedSerializer(token, context={"secret": secret})
         return Response(out.data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance: ApiToken) -> None:
-        services.revoke_api_token(actor=self.request.user, token=instance)
+        services.revoke_api_token(actor=actor_of(self.request), token=instance)
 
     def get_queryset(self) -> QuerySet[Any]:
         return super().get_queryset().select_related("person")

@@ -26,7 +26,10 @@ def make_organisation(**overrides: Any) -> Organisation:
 
 
 def make_person(
-    *, roles: Iterable[str] = (RoleCode.REQUESTER,), password: str | None = PASSWORD, **overrides: Any
+    *,
+    roles: Iterable[str] = (RoleCode.REQUESTER,),
+    password: str | None = PASSWORD,
+    **overrides: Any,
 ) -> Person:
     n = next(_seq)
     values: dict[str, Any] = {"email": f"person{n}@example.test", "full_name": f"Person {n}"}

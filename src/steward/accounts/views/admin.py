@@ -1,8 +1,11 @@
 """Administration pages (being written)."""
+
 from django.http import HttpResponse
+
 
 def _pending(request, *args, **kwargs):
     return HttpResponse(status=501)
+
 
 person_list = person_create = person_detail = person_edit = person_password = _pending
 person_reset_second_factor = organisation_list = organisation_create = _pending

@@ -12,6 +12,7 @@ from django_otp import login as otp_login
 
 from steward.accounts import services
 from steward.accounts.forms import SignInForm, VerifyForm
+from steward.accounts.models import actor_of
 from steward.core import audit
 
 
@@ -32,7 +33,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     """The second step of signing in: a TOTP code from the enrolled device."""
     if not request.user.is_authenticated:
         return redirect("accounts:login")
-    device = services.confirmed_device(request.user)  # type: ignore[arg-type]
+    device = services.confirmed_device(actor_of(request))
     if device is None or not services.second_factor_pending(request.user):
         return redirect(_safe_next(request))
     form = VerifyForm(request.POST or None)

@@ -84,7 +84,9 @@ def second_factor(request: HttpRequest) -> HttpResponse:
             form = VerifyForm()
         elif step == "confirm" and form.is_valid():
             try:
-                device = services.confirm_second_factor(actor=person, code=form.cleaned_data["code"])
+                device = services.confirm_second_factor(
+                    actor=person, code=form.cleaned_data["code"]
+                )
             except RuleViolation as exc:
                 apply_rule_violation(form, exc)
             else:

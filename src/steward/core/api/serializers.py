@@ -41,6 +41,7 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField[Any]):
         from steward.core import policy
 
         queryset = super().get_queryset()
+        assert queryset is not None
         request = self.context.get("request")
         user = getattr(request, "user", None)
         return policy.scope(queryset.all(), user, "view")

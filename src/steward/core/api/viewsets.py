@@ -33,7 +33,10 @@ class StewardViewSet(viewsets.GenericViewSet[Any]):
     scope_action = "view"
 
     def get_queryset(self) -> QuerySet[Any]:
-        return policy.scope(self.queryset.all(), self.request.user, self.scope_action)
+        scoped: QuerySet[Any] = policy.scope(
+            self.queryset.all(), self.request.user, self.scope_action
+        )
+        return scoped
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         queryset = self.filter_queryset(self.get_queryset())

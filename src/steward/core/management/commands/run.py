@@ -109,7 +109,8 @@ class Command(BaseCommand):
             for proc in processes:
                 code = proc.poll()
                 if code is not None:
-                    self.stderr.write(f"{proc.args[2]} exited with {code}; stopping Steward.")
+                    name = "web server" if proc is processes[0] else "worker"
+                    self.stderr.write(f"The {name} exited with {code}; stopping Steward.")
                     stopping, exit_code = True, code or 1
             time.sleep(0.3)
         for proc in processes:
