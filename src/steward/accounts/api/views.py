@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,6 +20,7 @@ from steward.accounts.filters import (
     TeamFilterSet,
 )
 from steward.accounts.models import ApiToken, Organisation, Person, Role, Team, actor_of
+from steward.core import policy
 from steward.core.api.viewsets import CreateMixin, DestroyMixin, StewardViewSet, UpdateMixin
 
 
@@ -151,6 +152,8 @@ class ApiTokenViewSet(CreateMixin, DestroyMixin, StewardViewSet):
 
     @extend_schema(request=s.ApiTokenCreateSerializer, responses={201: s.ApiTokenCreatedSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not policy.can_add(request.user, ApiToken, owner=request.user):
+            raise exceptions.PermissionDenied()
         body = s.ApiTokenCreateSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)

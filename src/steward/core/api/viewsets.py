@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Model, QuerySet
-from rest_framework import status, viewsets
+from rest_framework import exceptions, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -80,6 +80,9 @@ class CreateMixin:
     """POST: validate, then ``perform_create`` calls the service and sets the instance."""
 
     def create(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Refuse before validating, so a person without the right learns nothing from errors.
+        if not policy.can_add(request.user, self.queryset.model, owner=request.user):
+            raise exceptions.PermissionDenied()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
