@@ -220,7 +220,8 @@ def test_the_person_list_filters_and_keeps_its_query_count() -> None:
     assert len(many) == len(few)
     assert response.context["page"].paginator.count == 16
     filtered = client.get(
-        reverse("accounts:person_list"), {"role": RoleCode.AGENT, "organisation": organisation.pk}
+        reverse("accounts:person_list"),
+        {"role": str(RoleCode.AGENT), "organisation": str(organisation.pk)},
     )
     assert filtered.context["page"].paginator.count == 3
     searched = client.get(reverse("accounts:person_list"), {"q": admin.email.upper()})
