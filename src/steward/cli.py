@@ -6,6 +6,7 @@ steward createadmin --email E --password P
 steward token create E [--name N] [--days D]   prints only the new token
 steward check                    configuration, database, migrations, worker
 steward demo                     load the demo data set (idempotent)
+steward audit verify|seal        check the audit log's hash chain (exit 1 if altered) | seal now
 steward manage <django command>  any Django management command
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import os
 import sys
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import execute_from_command_line
 
 SUBCOMMANDS = {
@@ -23,6 +25,7 @@ SUBCOMMANDS = {
     "token": "token",
     "check": "stewardcheck",
     "demo": "demo",
+    "audit": "audit",
 }
 
 
@@ -33,13 +36,17 @@ def main(argv: list[str] | None = None) -> None:
         print(__doc__)
         return
     name = args[1]
-    if name == "manage":
-        execute_from_command_line(["steward", *args[2:]])
-        return
-    if name not in SUBCOMMANDS:
+    if name != "manage" and name not in SUBCOMMANDS:
         print(f"steward: unknown command {name!r}\n{__doc__}", file=sys.stderr)
         sys.exit(2)
-    execute_from_command_line(["steward", SUBCOMMANDS[name], *args[2:]])
+    command = args[2:] if name == "manage" else [SUBCOMMANDS[name], *args[2:]]
+    try:
+        execute_from_command_line(["steward", *command])
+    except ImproperlyConfigured as exc:
+        # A settings problem (weak SECRET_KEY, bad DATABASE_URL...) is the operator's to fix:
+        # say what is wrong in one line instead of a traceback.
+        print(f"steward: configuration error: {exc}", file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -63,6 +63,8 @@ def create_organisation(
             policy.require(actor, "view", parent)
     if Organisation.objects.filter(code=code).exists():
         raise RuleViolation({"code": "An organisation with this code already exists."})
+    if parent is not None:
+        parent = Organisation.objects.get(pk=parent.pk)  # its current path, not a stale copy
     organisation = Organisation(
         name=name,
         code=code,
@@ -96,6 +98,9 @@ def update_organisation(
     before = audit.snapshot(organisation, ORGANISATION_FIELDS)
     new_parent = changes.get("parent", organisation.parent)
     if "parent" in changes and new_parent is not None:
+        # The caller's copy may predate another move; its stale path would let a cycle in.
+        new_parent = Organisation.objects.select_for_update().get(pk=new_parent.pk)
+        changes["parent"] = new_parent
         if new_parent.path.startswith(organisation.path):
             raise RuleViolation({"parent": "An organisation cannot sit inside itself."})
         if actor is not None:

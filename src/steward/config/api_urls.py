@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from steward.accounts.api.urls import register as register_accounts
+from steward.config import openapi  # noqa: F401  (registers the schema extensions)
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False

@@ -38,8 +38,13 @@ def _env_list(name: str, default: list[str]) -> list[str]:
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("STEWARD_DATA_DIR", Path.cwd() / "var")).resolve()
 
-#: "development" (the embedded default) or "production".
-ENVIRONMENT = os.environ.get("STEWARD_ENV", "development").strip().lower()
+#: "development" (the embedded default), "production", or "test". pytest-django loads these
+#: settings before any conftest runs, so a pytest run (PYTEST_VERSION set) defaults to "test".
+ENVIRONMENT = (
+    os.environ.get("STEWARD_ENV", "test" if "PYTEST_VERSION" in os.environ else "development")
+    .strip()
+    .lower()
+)
 if ENVIRONMENT not in {"development", "production", "test"}:
     raise ImproperlyConfigured("STEWARD_ENV must be development, production or test")
 PRODUCTION = ENVIRONMENT == "production"
@@ -200,6 +205,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "steward.accounts.backends.lockout_username"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = _env_int("STEWARD_PROXY_COUNT", 0) or None
 
@@ -259,6 +265,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "ENUM_NAME_OVERRIDES": {"RoleCodeEnum": "steward.accounts.choices.RoleCode"},
 }
 
 TASKS = {

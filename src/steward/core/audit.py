@@ -23,8 +23,10 @@ def _json_value(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, decimal.Decimal | uuid.UUID):
         return str(value)
-    if isinstance(value, list | tuple | set | frozenset):
+    if isinstance(value, set | frozenset):
         return sorted((_json_value(v) for v in value), key=str)
+    if isinstance(value, list | tuple):  # ordered: a diff's [before, after] must stay so
+        return [_json_value(v) for v in value]
     return value
 
 

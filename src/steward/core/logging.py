@@ -17,7 +17,12 @@ class RequestContextFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         ctx = context.current()
-        record.request_id = getattr(record, "request_id", None) or ctx.request_id or "-"
+        # Django logs 4xx/5xx answers ("django.request") after the middleware has left the
+        # request's context, but passes the request along: take the id from there.
+        from_request = getattr(getattr(record, "request", None), "request_id", None)
+        record.request_id = (
+            getattr(record, "request_id", None) or from_request or ctx.request_id or "-"
+        )
         record.source = getattr(record, "source", None) or ctx.source
         return True
 

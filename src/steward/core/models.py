@@ -68,6 +68,33 @@ class AuditEntry(models.Model):
         return f"{when} {self.actor_label} {self.action} {self.object_repr}"
 
 
+class AuditSeal(models.Model):
+    """One link of the audit log's hash chain: entry ``entry`` sealed at position ``seq``.
+
+    ``hash = sha256(prev_hash + canonical JSON of the entry)``; the chain runs in seal order
+    (``seq`` 1, 2, ...), not entry id order, because entries commit out of id order. Written
+    only by ``steward.core.auditchain.seal_pending``; append-only like the entries (triggers in
+    the migration). No database FK to the entry: a deleted entry is ``verify``'s to report.
+    """
+
+    seq = models.BigIntegerField(unique=True)
+    entry = models.OneToOneField(
+        AuditEntry,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="seal",
+    )
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"seal {self.seq} of audit entry {self.entry_id}"
+
+
 class WorkerHeartbeatQuerySet(models.QuerySet["WorkerHeartbeat"]):
     def alive(self) -> WorkerHeartbeatQuerySet:
         max_age = timedelta(seconds=conf.get("WORKER_HEARTBEAT_MAX_AGE"))
@@ -110,3 +137,4 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.slot:%Y-%m-%d %H:%M}"
+

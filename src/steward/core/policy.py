@@ -147,7 +147,8 @@ def scope(queryset: models.QuerySet[M], user: Any, action: str = "view") -> Any:
 
 def can(user: Any, action: str, obj: models.Model) -> bool:
     """May ``user`` do ``action`` to the saved object ``obj``?"""
-    manager = type(obj)._default_manager
+    # ``_meta.model``, not ``type(obj)``: request.user arrives wrapped in a SimpleLazyObject.
+    manager = obj._meta.model._default_manager
     return bool(scope(manager.filter(pk=obj.pk), user, action).exists())
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django_tasks import task
 
-from steward.core import scheduler
+from steward.core import auditchain, scheduler
 
 logger = logging.getLogger("steward.tasks")
 
@@ -30,6 +30,18 @@ def prune_finished_task_results(days: int = FINISHED_RESULT_DAYS) -> int:
     return deleted
 
 
+@task()
+def seal_audit_log() -> int:
+    """Seal the audit entries written since the last run into the hash chain."""
+    sealed = auditchain.seal_pending()
+    if sealed:
+        logger.info("sealed %s audit entries", sealed)
+    return sealed
+
+
+scheduler.register(
+    scheduler.Schedule(name="core.seal_audit_log", cron="* * * * *", task=seal_audit_log)
+)
 scheduler.register(
     scheduler.Schedule(
         name="core.prune_finished_task_results",

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django_otp import user_has_device
 
 from steward.core import conf, health, metrics, policy
 from steward.core.api.problems import problem_response
@@ -52,7 +53,11 @@ def _may_scrape(request: HttpRequest) -> bool:
     if token and header.startswith("Bearer "):
         return hmac.compare_digest(header.removeprefix("Bearer ").strip(), token)
     user = getattr(request, "user", None)
-    return bool(user and user.is_authenticated and user.has_perm("core.view_auditentry"))
+    if not (user and user.is_authenticated and user.has_perm("core.view_auditentry")):
+        return False
+    # As in the API: a session still waiting for its second factor is not signed in yet.
+    verified = getattr(user, "is_verified", None)
+    return not (verified is not None and not verified() and user_has_device(user, confirmed=True))
 
 
 @never_cache

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from base64 import b64decode
 from typing import Any
+from urllib.parse import parse_qs
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
+
+# What DRF writes into a cursor: offset, reverse, position.
+_CURSOR_KEYS = frozenset({"o", "r", "p"})
+
+
+def _invalid_cursor() -> exceptions.ValidationError:
+    return exceptions.ValidationError({"cursor": ["This cursor is not valid."]})
 
 
 class StewardCursorPagination(CursorPagination):
@@ -19,9 +29,29 @@ class StewardCursorPagination(CursorPagination):
 
     def decode_cursor(self, request: Request) -> Cursor | None:
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except exceptions.NotFound as exc:
-            raise exceptions.ValidationError({"cursor": ["This cursor is not valid."]}) from exc
+            raise _invalid_cursor() from exc
+        if cursor is not None:
+            # DRF reads the keys it knows and ignores the rest; anything else was not ours.
+            encoded = request.query_params[self.cursor_query_param]
+            tokens = parse_qs(
+                b64decode(encoded.encode("ascii")).decode("ascii"), keep_blank_values=True
+            )
+            if set(tokens) - _CURSOR_KEYS:
+                raise _invalid_cursor()
+        return cursor
+
+    def paginate_queryset(
+        self, queryset: Any, request: Request, view: Any = None
+    ) -> list[Any] | None:
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, DjangoValidationError) as exc:
+            # A forged position that does not fit the ordering field (``p=abc`` for an id).
+            if request.query_params.get(self.cursor_query_param) is None:
+                raise
+            raise _invalid_cursor() from exc
 
     def get_page_size(self, request: Request) -> int:
         raw = request.query_params.get(self.page_size_query_param)

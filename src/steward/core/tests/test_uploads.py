@@ -347,7 +347,7 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
         (PDF, "report.pdf", "application/pdf"),
         (make_docx(), "minutes.docx", DOCX_TYPE),
         (make_zip({"a.txt": "hi"}), "logs.zip", "application/zip"),
-        (gzip.compress(b"log line\n"), "app.log.gz", "application/gzip"),
+        (gzip.compress(b"log line\n", mtime=0), "app.log.gz", "application/gzip"),
         (b"7z\xbc\xaf\x27\x1c\x00\x04" + b"\x00" * 24, "bundle.7z", "application/x-7z-compressed"),
         (OLE, "old.xls", "application/vnd.ms-excel"),
         (OLE, "mail.msg", "application/vnd.ms-outlook"),

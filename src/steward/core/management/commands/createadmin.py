@@ -5,11 +5,11 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from steward.accounts import services
 from steward.core import context
-from steward.core.errors import RuleViolation
 
 
 class Command(BaseCommand):
@@ -26,6 +26,6 @@ class Command(BaseCommand):
                 person = services.bootstrap_administrator(
                     email=options["email"], password=options["password"], full_name=options["name"]
                 )
-            except RuleViolation as exc:
+            except ValidationError as exc:  # RuleViolation, or a field the model refuses
                 raise CommandError("; ".join(exc.messages)) from exc
         self.stdout.write(f"Administrator {person.email} is ready.")
