@@ -6,6 +6,7 @@ steward createadmin --email E --password P
 steward token create E [--name N] [--days D]   prints only the new token
 steward check                    configuration, database, migrations, worker
 steward demo                     load the demo data set (idempotent)
+steward profile [set PROFILE]    show or switch the process profile (full, lite, fits, core)
 steward audit verify|seal        check the audit log's hash chain (exit 1 if altered) | seal now
 steward manage <django command>  any Django management command
 """
@@ -25,6 +26,7 @@ SUBCOMMANDS = {
     "token": "token",
     "check": "stewardcheck",
     "demo": "demo",
+    "profile": "profile",
     "audit": "audit",
 }
 

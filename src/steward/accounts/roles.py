@@ -28,6 +28,10 @@ AGENT = (
     + SERVICE_READ
     + [
         "tickets.*",
+        "!tickets.delete_ticket",
+        "!tickets.add_priorityrule",
+        "!tickets.change_priorityrule",
+        "!tickets.delete_priorityrule",
         "incidents.view_*",
         "incidents.add_*",
         "incidents.change_*",
@@ -139,12 +143,19 @@ EXCLUDED_APPS = frozenset({"contenttypes", "sessions", "auth", "django_tasks_db"
 
 
 def permissions_for(patterns: tuple[str, ...], available: list[tuple[int, str]]) -> list[int]:
-    """Ids of permissions whose ``app.codename`` matches one of ``patterns``."""
+    """Ids of permissions whose ``app.codename`` matches one of ``patterns``.
+
+    A pattern starting with ``!`` takes matching permissions away again (``"tickets.*"``,
+    ``"!tickets.*_priorityrule"``: everything on tickets except the priority matrix).
+    """
+    grants = [p for p in patterns if not p.startswith("!")]
+    denials = [p[1:] for p in patterns if p.startswith("!")]
     return [
         pk
         for pk, name in available
         if name.split(".")[0] not in EXCLUDED_APPS
-        and any(fnmatchcase(name, pattern) for pattern in patterns)
+        and any(fnmatchcase(name, pattern) for pattern in grants)
+        and not any(fnmatchcase(name, pattern) for pattern in denials)
     ]
 
 

@@ -1,12 +1,19 @@
 """The REST API, version 1: one router, each app registering its viewsets."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from steward.accounts.api.urls import register as register_accounts
 from steward.config import openapi  # noqa: F401  (registers the schema extensions)
+from steward.core.api.profile import ProcessProfileView
+from steward.tickets.api.urls import register as register_tickets
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 register_accounts(router)
+register_tickets(router)
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path("process-profile/", ProcessProfileView.as_view(), name="process-profile"),
+]

@@ -105,6 +105,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "steward.core",
     "steward.accounts",
+    "steward.cmdb",
+    "steward.tickets",
 ]
 
 MIDDLEWARE = [
@@ -320,4 +322,5 @@ STEWARD = {
     "API_TOKEN_DEFAULT_DAYS": _env_int("STEWARD_API_TOKEN_DAYS", 90),
     "API_TOKEN_MAX_DAYS": _env_int("STEWARD_API_TOKEN_MAX_DAYS", 366),
     "SCHEDULER_INTERVAL": _env_int("STEWARD_SCHEDULER_INTERVAL", 15),
+    "ATTACHMENT_MAX_BYTES": _env_int("STEWARD_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024),
 }

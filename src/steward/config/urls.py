@@ -8,6 +8,7 @@ from steward.core import views as core_views
 urlpatterns = [
     path("", include("steward.core.urls")),
     path("accounts/", include("steward.accounts.urls")),
+    path("tickets/", include("steward.tickets.urls")),
     path("api/v1/", include("steward.config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

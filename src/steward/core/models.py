@@ -138,3 +138,33 @@ class ScheduledRun(models.Model):
     def __str__(self) -> str:
         return f"{self.name} @ {self.slot:%Y-%m-%d %H:%M}"
 
+
+class SiteSetting(models.Model):
+    """A run-time setting an administrator changes in the UI (the process profile, ...).
+
+    Start-up configuration comes from the environment; these are the few choices that are
+    the organisation's to make while Steward runs, and every change is audited.
+    """
+
+    key = models.CharField(max_length=100, primary_key=True)
+    value = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class NumberSequence(models.Model):
+    """A named counter for record numbers on databases without sequences (SQLite).
+
+    PostgreSQL uses a real sequence per name instead (see ``core.numbering``).
+    """
+
+    name = models.CharField(max_length=64, primary_key=True)
+    last_value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} = {self.last_value}"

@@ -53,11 +53,14 @@ class Rule:
     row without a model permission (``"self"`` when the model *is* the person).
     ``shared_with_organisation``: people may view rows of their own organisation when that
     organisation lets its requesters see its records.
+    ``owner_filter``: a condition every row reached *without* the model permission must also
+    meet (``{"is_public": True}``: requesters never see internal work notes).
     """
 
     organisation: str | None = None
     owners: Mapping[str, frozenset[str]] = field(default_factory=dict)
     shared_with_organisation: bool = False
+    owner_filter: Mapping[str, Any] = field(default_factory=dict)
 
     def organisation_path_lookup(self) -> str | None:
         if self.organisation is None:
@@ -106,11 +109,26 @@ def _tenancy(rule: Rule, user: Actor) -> Q | None:
     return condition
 
 
+def _crosses_to_many(model: type[models.Model], lookup: str) -> bool:
+    """Does ``lookup`` pass through a to-many relation at any hop?"""
+    current: Any = model
+    for part in lookup.split("__"):
+        try:
+            relation = current._meta.get_field(part)
+        except Exception:
+            return False
+        if relation.many_to_many or relation.one_to_many:
+            return True
+        if relation.related_model is None:
+            return False
+        current = relation.related_model
+    return False
+
+
 def _owner_term(model: type[models.Model], owner: str, user: Actor) -> Q:
     if owner == "self":
         return Q(pk=user.pk)
-    first = model._meta.get_field(owner.split("__")[0])
-    if first.many_to_many or first.one_to_many:
+    if _crosses_to_many(model, owner):
         # A to-many hop would repeat rows when OR-ed with other terms; a subquery does not.
         owned = model._default_manager.filter(**{owner: user.pk}).values("pk")
         return Q(pk__in=owned)
@@ -142,7 +160,11 @@ def scope(queryset: models.QuerySet[M], user: Any, action: str = "view") -> Any:
         tenancy = _tenancy(rule, user)
         return queryset if tenancy is None else queryset.filter(tenancy)
     owned = _ownership(queryset.model, rule, user, action)
-    return queryset.none() if owned is None else queryset.filter(owned)
+    if owned is None:
+        return queryset.none()
+    if rule.owner_filter:
+        owned &= Q(**rule.owner_filter)
+    return queryset.filter(owned)
 
 
 def can(user: Any, action: str, obj: models.Model) -> bool:

@@ -79,9 +79,16 @@ def _tags(header: str) -> list[str]:
 class CreateMixin:
     """POST: validate, then ``perform_create`` calls the service and sets the instance."""
 
+    def may_create(self: Any, request: Request) -> bool:
+        """Checked before validating, so a person without the right learns nothing from errors.
+
+        Records created *on* another (a comment on a ticket) override this and leave the
+        decision to the service, which knows the parent.
+        """
+        return policy.can_add(request.user, self.queryset.model, owner=request.user)
+
     def create(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # Refuse before validating, so a person without the right learns nothing from errors.
-        if not policy.can_add(request.user, self.queryset.model, owner=request.user):
+        if not self.may_create(request):
             raise exceptions.PermissionDenied()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 
 from steward.accounts.demo import load_demo
 from steward.core import context
+from steward.core import demo as demo_data
 
 
 class Command(BaseCommand):
@@ -22,7 +23,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         with context.acting("cli"):
             result = load_demo(password=options["password"])
+            extras = demo_data.load_all() if result.created else []
         if result.created:
             self.stdout.write(f"Demo data loaded: {len(result.people)} people.")
+            for line in extras:
+                self.stdout.write(line)
         else:
             self.stdout.write("Demo data already present; nothing changed.")

@@ -26,6 +26,7 @@ from steward.accounts.choices import RoleCode
 from steward.accounts.demo import DEMO_DOMAIN, load_demo
 from steward.accounts.models import Person
 from steward.core import context
+from steward.core import demo as demo_data
 
 ADMIN_EMAIL = "admin@steward.test"
 
@@ -60,6 +61,7 @@ class Command(BaseCommand):
         with context.acting("cli"):
             call_command("createadmin", email=ADMIN_EMAIL, password=admin_password, verbosity=0)
             demo = load_demo(password=demo_password) if with_demo else None
+            extras = demo_data.load_all() if demo is not None and demo.created else []
         lines = [
             "",
             "First start: an administrator was created. This password is shown only once:",
@@ -70,6 +72,7 @@ class Command(BaseCommand):
             lines += [
                 f"Demo people ({len(demo.people)}, e.g. sam.okafor@{DEMO_DOMAIN} as agent,",
                 f"alice.johnson@{DEMO_DOMAIN} as requester) share the password: {demo_password}",
+                *extras,
             ]
         self.stdout.write(self.style.WARNING("\n".join(lines)))
 
@@ -93,6 +96,10 @@ class Command(BaseCommand):
             "-" if os.environ.get("STEWARD_ACCESS_LOG") else "/dev/null",
             "--graceful-timeout",
             "5",
+            # gunicorn's control socket defaults to one per user (~/.gunicorn); keep ours with
+            # our data, so two Steward instances under one account do not take each other's.
+            "--control-socket",
+            str(Path(settings.DATA_DIR) / "gunicorn.ctl"),
         ]
         worker = [sys.executable, "-m", "steward.cli", "worker"]
         processes = [subprocess.Popen(web, env=env), subprocess.Popen(worker, env=env)]
