@@ -12,6 +12,7 @@ from steward.core.workflow import Category
 from steward.tickets.choices import LinkType, Priority
 from steward.tickets.models import Attachment, Comment, Ticket, TicketLink, TimeEntry
 
+
 def _visible_teams(request: Any) -> QuerySet[Team]:
     user = getattr(request, "user", None)
     teams: QuerySet[Team] = Team.objects.visible_to(user).order_by("name")

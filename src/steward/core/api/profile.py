@@ -16,7 +16,7 @@ from steward.core.api.serializers import StewardSerializer
 
 class ProcessProfileSerializer(StewardSerializer):
     profile = serializers.ChoiceField(choices=list(workflow.PROFILE_LABELS.items()))
-    label = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]
 
 
 def _body(profile: str) -> dict[str, Any]:

@@ -78,7 +78,7 @@ def _listing(
     labels = workflow.state_labels()
     page.object_list = list(page.object_list)
     for row in page.object_list:
-        row.state_label = labels.get(row.state, row.state)
+        row.state_label = labels.get(row.state, row.state)  # type: ignore[attr-defined]
     for name in HIDDEN_FILTERS:
         filters.form.fields[name].widget = forms.HiddenInput()
     context.update({"filter_form": filters.form, "page": page, "sort": sort, "sorts": SORTS})
