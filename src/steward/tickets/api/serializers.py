@@ -168,6 +168,7 @@ class WatcherSerializer(StewardModelSerializer):
         model = Watcher
         fields = ["id", "ticket", "person", "added_at"]
         read_only_fields = ["id", "added_at"]
+        validators: list[Any] = []  # watching twice is harmless; the service keeps one row
 
 
 class TimeEntrySerializer(StewardModelSerializer):

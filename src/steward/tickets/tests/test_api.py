@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
@@ -208,3 +209,45 @@ def test_attachments_upload_and_download_safely(settings: Any, tmp_path: Any) ->
         400,
     )
     assert ticket.attachments.count() == 1
+
+
+class TestAttachmentApi(ApiResourceTests):
+    """Uploads are multipart; ``test_attachments_upload_and_download_safely`` covers them."""
+
+    basename = "ticket-attachment"
+
+    def make_object(self, organisation: Any) -> Any:
+        ticket = make_ticket(organisation=organisation)
+        return services.add_attachment(
+            actor=ticket.requester,
+            ticket=ticket,
+            file=io.BytesIO(b"a log line\n"),
+            filename="trace.log",
+        )
+
+    def allowed_user(self, organisation: Any) -> Person:
+        return make_agent()
+
+    def denied_user(self, organisation: Any) -> Person:
+        return make_person(organisation=make_organisation())
+
+    @pytest.fixture(autouse=True)
+    def _media(self, settings: Any, tmp_path: Any) -> None:
+        settings.MEDIA_ROOT = tmp_path
+
+
+class TestWatcherApi(ApiResourceTests):
+    basename = "ticket-watcher"
+
+    def make_object(self, organisation: Any) -> Any:
+        ticket, agent = make_assigned_ticket(organisation=organisation)
+        return services.add_watcher(actor=agent, ticket=ticket, person=agent)
+
+    def allowed_user(self, organisation: Any) -> Person:
+        return make_agent()
+
+    def denied_user(self, organisation: Any) -> Person:
+        return make_person(organisation=make_organisation())
+
+    def create_payload(self, organisation: Any) -> dict[str, Any]:
+        return {"ticket": make_ticket(organisation=organisation).pk}
