@@ -131,6 +131,11 @@ class Person(AbstractBaseUser, PermissionsMixin):
         ordering = ["full_name", "id"]
         verbose_name = "person"
         verbose_name_plural = "people"
+        indexes = [
+            # The default ordering and the API's orderings page through these (bench/).
+            models.Index(fields=["full_name", "id"], name="accounts_person_name_idx"),
+            models.Index(fields=["date_joined", "id"], name="accounts_person_joined_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.email
