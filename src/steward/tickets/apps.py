@@ -30,6 +30,15 @@ class TicketsConfig(AppConfig):
         )
         register(
             NavEntry(
+                "Administration",
+                "Priority matrix",
+                "tickets:priority_matrix",
+                lambda user: bool(user.has_perm("tickets.change_priorityrule")),
+                order=11,
+            )
+        )
+        register(
+            NavEntry(
                 "Service desk",
                 "My tickets",
                 "tickets:my_tickets",

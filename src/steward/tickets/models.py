@@ -34,6 +34,8 @@ class PriorityRule(models.Model):
     urgency = models.PositiveSmallIntegerField(choices=Urgency.choices)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices)
 
+    objects = ScopedQuerySet["PriorityRule"].as_manager()
+
     class Meta:
         ordering = ["impact", "urgency"]
         constraints = [

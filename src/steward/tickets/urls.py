@@ -1,6 +1,6 @@
 from django.urls import path
 
-from steward.tickets.views import queue, ticket
+from steward.tickets.views import matrix, queue, ticket
 
 app_name = "tickets"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", queue.queue, name="queue"),
     path("mine/", queue.my_tickets, name="my_tickets"),
     path("new/", ticket.ticket_create, name="ticket_create"),
+    path("priority-matrix/", matrix.priority_matrix, name="priority_matrix"),
     path("attachments/<int:pk>/", ticket.attachment_download, name="attachment_download"),
     path("<str:number>/", ticket.ticket_detail, name="ticket_detail"),
     path("<str:number>/edit/", ticket.ticket_edit, name="ticket_edit"),

@@ -13,7 +13,15 @@ from steward.core.api.serializers import (
     StewardModelSerializer,
     StewardSerializer,
 )
-from steward.tickets.models import Attachment, Comment, Ticket, TicketLink, TimeEntry, Watcher
+from steward.tickets.models import (
+    Attachment,
+    Comment,
+    PriorityRule,
+    Ticket,
+    TicketLink,
+    TimeEntry,
+    Watcher,
+)
 
 
 class TicketSerializer(StewardModelSerializer):
@@ -76,6 +84,13 @@ class TicketSerializer(StewardModelSerializer):
             "updated_at",
             "version",
         ]
+
+
+class PriorityRuleSerializer(StewardModelSerializer):
+    class Meta:
+        model = PriorityRule
+        fields = ["id", "impact", "urgency", "priority"]
+        read_only_fields = ["id", "impact", "urgency"]
 
 
 class TransitionSerializer(StewardSerializer):

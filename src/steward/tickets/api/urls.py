@@ -10,3 +10,4 @@ def register(router: BaseRouter) -> None:
     router.register("ticket-links", views.TicketLinkViewSet, basename="ticket-link")
     router.register("ticket-watchers", views.WatcherViewSet, basename="ticket-watcher")
     router.register("time-entries", views.TimeEntryViewSet, basename="time-entry")
+    router.register("priority-rules", views.PriorityRuleViewSet, basename="priority-rule")

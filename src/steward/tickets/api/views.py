@@ -31,7 +31,15 @@ from steward.tickets.filters import (
     TicketLinkFilterSet,
     TimeEntryFilterSet,
 )
-from steward.tickets.models import Attachment, Comment, Ticket, TicketLink, TimeEntry, Watcher
+from steward.tickets.models import (
+    Attachment,
+    Comment,
+    PriorityRule,
+    Ticket,
+    TicketLink,
+    TimeEntry,
+    Watcher,
+)
 
 TICKET_RELATED = (
     "requester",
@@ -241,3 +249,21 @@ class TimeEntryViewSet(_OnTicketCreate, CreateMixin, StewardViewSet):
         if not data.get("minutes"):
             raise exceptions.ValidationError({"minutes": ["Required."]})
         return services.log_time(actor=actor_of(self.request), ticket=ticket, **data)
+
+
+class PriorityRuleViewSet(UpdateMixin, StewardViewSet):
+    """The impact x urgency matrix, one cell per row; administrators change a cell's priority."""
+
+    queryset = PriorityRule.objects.all()
+    serializer_class = s.PriorityRuleSerializer
+    filterset_class = None
+    ordering_fields = ["id"]
+
+    def perform_update(self, serializer: Any) -> PriorityRule:
+        cell = serializer.instance
+        return services.set_priority_rule(
+            actor=actor_of(self.request),
+            impact=cell.impact,
+            urgency=cell.urgency,
+            priority=serializer.validated_data.get("priority", cell.priority),
+        )

@@ -11,7 +11,13 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from steward.accounts.models import Person
-from steward.accounts.tests.factories import make_agent, make_organisation, make_person, make_team
+from steward.accounts.tests.factories import (
+    make_admin,
+    make_agent,
+    make_organisation,
+    make_person,
+    make_team,
+)
 from steward.core.models import AuditEntry
 from steward.core.testing import ApiResourceTests, assert_problem
 from steward.tickets import services
@@ -251,3 +257,37 @@ class TestWatcherApi(ApiResourceTests):
 
     def create_payload(self, organisation: Any) -> dict[str, Any]:
         return {"ticket": make_ticket(organisation=organisation).pk}
+
+
+class TestPriorityRuleApi(ApiResourceTests):
+    basename = "priority-rule"
+    organisation_scoped = False
+
+    def make_object(self, organisation: Any) -> Any:
+        from steward.tickets.models import PriorityRule
+
+        return PriorityRule.objects.get(impact=2, urgency=2)
+
+    def allowed_user(self, organisation: Any) -> Person:
+        return make_admin()
+
+    def denied_user(self, organisation: Any) -> Person:
+        return make_person(organisation=make_organisation())
+
+    def update_payload(self, obj: Any) -> dict[str, Any]:
+        return {"priority": 2 if obj.priority != 2 else 3}
+
+
+@pytest.mark.django_db
+def test_agents_read_the_matrix_but_cannot_change_it() -> None:
+    from steward.tickets.models import PriorityRule
+
+    cell = PriorityRule.objects.get(impact=1, urgency=1)
+    client = client_for(make_agent())
+    assert client.get(reverse("priority-rule-list")).status_code == 200
+    refused = client.patch(
+        reverse("priority-rule-detail", args=[cell.pk]), {"priority": 5}, format="json"
+    )
+    assert_problem(refused, 403)
+    cell.refresh_from_db()
+    assert cell.priority == 1

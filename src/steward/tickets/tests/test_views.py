@@ -181,3 +181,24 @@ def test_links_and_time_from_the_ticket_page() -> None:
     assert "target" in unknown.context["link_form"].errors
     client.post(reverse("tickets:time_add", args=[ticket.number]), {"minutes": 25})
     assert ticket.time_entries.get().minutes == 25
+
+
+def test_administrators_edit_the_priority_matrix_and_agents_only_read_it() -> None:
+    from steward.accounts.tests.factories import make_admin
+    from steward.tickets.models import PriorityRule
+
+    url = reverse("tickets:priority_matrix")
+    cells = {
+        f"cell-{i}-{u}": str(PriorityRule.objects.get(impact=i, urgency=u).priority)
+        for i in (1, 2, 3)
+        for u in (1, 2, 3)
+    }
+    agent = signed_in(make_agent())
+    assert agent.get(url).context["may_change"] is False
+    assert agent.post(url, {**cells, "cell-3-3": "4"}).status_code == 403
+    admin = signed_in(make_admin())
+    bad = admin.post(url, {**cells, "cell-3-3": "9"})
+    assert bad.status_code == 200 and bad.context["errors"]
+    assert admin.post(url, {**cells, "cell-3-3": "4"}).status_code == 302
+    assert PriorityRule.objects.get(impact=3, urgency=3).priority == 4
+    assert make_ticket(impact=3, urgency=3).priority == 4
