@@ -15,6 +15,9 @@ from django.db import connection, connections
 
 from steward.core import append_only
 
+# Real-browser fixtures (``browser``, ``page``), registered once for the whole suite.
+pytest_plugins = ["steward.core.browser"]
+
 APPEND_ONLY_TABLES = ("core_auditentry", "core_auditseal")
 
 

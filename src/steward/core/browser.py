@@ -1,15 +1,15 @@
 """Real-browser tests: a headless Chromium driven by Playwright against pytest-django's live server.
 
-Tests that need it are marked ``@pytest.mark.browser`` and import the fixtures::
-
-    from steward.core.browser import browser, page  # noqa: F401
+The root ``conftest.py`` registers this module as a pytest plugin, so the fixtures exist once
+per test session; tests that use them are marked ``@pytest.mark.browser`` and simply ask for
+``page`` (and ``live_server``).
 
 ``browser`` is one Chromium for the whole test session; ``page`` is a fresh tab in a fresh
 context (no cookies) whose relative URLs resolve against the live server. Without Chromium the
 tests are skipped, unless ``STEWARD_REQUIRE_BROWSER=1`` (as in CI), where they fail instead.
 ``STEWARD_CHROMIUM`` points at another Chromium binary.
 
-This module is test tooling: only test modules import it (pytest and Playwright are dev
+This module is test tooling: only the test set-up imports it (pytest and Playwright are dev
 dependencies).
 """
 

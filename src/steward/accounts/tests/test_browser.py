@@ -9,12 +9,11 @@ import pytest
 
 from steward.accounts.models import ApiToken
 from steward.accounts.tests.factories import PASSWORD, make_person
-from steward.core.browser import browser, page  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
 
-def sign_in(page, email: str, password: str = PASSWORD) -> None:  # noqa: F811
+def sign_in(page, email: str, password: str = PASSWORD) -> None:
     page.goto("/")
     assert re.search(r"/accounts/login/\?next=/$", page.url)
     page.get_by_label("E-mail").fill(email)
@@ -23,7 +22,7 @@ def sign_in(page, email: str, password: str = PASSWORD) -> None:  # noqa: F811
     page.wait_for_url(re.compile(r"/$"))
 
 
-def test_sign_in_create_a_token_and_sign_out(page, live_server):  # noqa: F811
+def test_sign_in_create_a_token_and_sign_out(page, live_server):
     # given a person with a password
     person = make_person(full_name="Ann Example", email="ann@example.test")
     # when she signs in with her e-mail in another case
@@ -71,7 +70,7 @@ def test_sign_in_create_a_token_and_sign_out(page, live_server):  # noqa: F811
     assert re.search(r"/accounts/login/\?next=/$", page.url)
 
 
-def test_wrong_password_is_announced_on_the_form(page):  # noqa: F811
+def test_wrong_password_is_announced_on_the_form(page):
     person = make_person()
     page.goto("/accounts/login/")
     page.get_by_label("E-mail").fill(person.email)
@@ -82,7 +81,7 @@ def test_wrong_password_is_announced_on_the_form(page):  # noqa: F811
     assert re.search(r"/accounts/login/$", page.url)
 
 
-def test_keyboard_reaches_the_skip_link_first_with_visible_focus(page):  # noqa: F811
+def test_keyboard_reaches_the_skip_link_first_with_visible_focus(page):
     # given a signed-in person on the home page
     person = make_person()
     sign_in(page, person.email)

@@ -233,6 +233,7 @@ def test_problems_answer_outside_drf_too() -> None:
 # -- the OpenAPI schema covers the URL conf -------------------------------------------------
 
 UNDOCUMENTED = {"/api/schema/", "/api/docs/"}
+HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
 
 def _simplify(regex: str) -> str:
@@ -254,7 +255,10 @@ def api_endpoints() -> dict[str, set[str]]:
             elif isinstance(entry, URLPattern) and path.startswith("/api/"):
                 if "{format}" in path:
                     continue  # DRF's ``.json`` suffix twins of the real paths
-                actions = getattr(entry.callback, "actions", None) or {"get": "get"}
+                actions = getattr(entry.callback, "actions", None)
+                if actions is None:  # a plain APIView: the methods its class implements
+                    view_class = getattr(entry.callback, "cls", None)
+                    actions = {m: m for m in HTTP_METHODS if hasattr(view_class, m)} or {"get": ""}
                 found[path] = {method for method in actions if method not in ("head", "options")}
 
     walk(get_resolver().url_patterns, "/")

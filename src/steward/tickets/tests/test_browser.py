@@ -8,13 +8,12 @@ from typing import Any
 import pytest
 
 from steward.accounts.tests.factories import PASSWORD, make_agent, make_person, make_team
-from steward.core.browser import browser, page  # noqa: F401
 from steward.tickets.models import Ticket
 
 pytestmark = pytest.mark.browser
 
 
-def sign_in(page: Any, email: str) -> None:  # noqa: F811
+def sign_in(page: Any, email: str) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
@@ -22,12 +21,12 @@ def sign_in(page: Any, email: str) -> None:  # noqa: F811
     page.wait_for_url(re.compile(r"/$"))
 
 
-def sign_out(page: Any) -> None:  # noqa: F811
+def sign_out(page: Any) -> None:
     page.get_by_test_id("sign-out").click()
     page.wait_for_url(re.compile(r"/accounts/login/"))
 
 
-def test_report_pick_up_reply_and_resolve(page: Any, live_server: Any) -> None:  # noqa: F811
+def test_report_pick_up_reply_and_resolve(page: Any, live_server: Any) -> None:
     requester = make_person(email="rita@example.test", full_name="Rita Requester")
     agent = make_agent(email="alex@example.test", full_name="Alex Agent")
     team = make_team(name="Service Desk", lead=agent)
