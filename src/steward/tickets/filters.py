@@ -11,6 +11,7 @@ from steward.accounts.models import Team
 from steward.core.workflow import Category
 from steward.tickets.choices import LinkType, Priority
 from steward.tickets.models import Attachment, Comment, Ticket, TicketLink, TimeEntry
+from steward.tickets.search import search_tickets
 
 
 def _visible_teams(request: Any) -> QuerySet[Team]:
@@ -65,10 +66,11 @@ class TicketFilterSet(django_filters.FilterSet):
         ]
 
     def search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        """Full-text search, best match first (``search_rank``; lists may sort otherwise)."""
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(number__iexact=value) | Q(title__icontains=value))
+        return search_tickets(getattr(self.request, "user", None), value, base=queryset)
 
     def open_or_not(self, queryset: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
         if value is None:

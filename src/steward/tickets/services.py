@@ -17,6 +17,7 @@ from steward.accounts.models import Person, Team
 from steward.cmdb.models import ConfigurationItem
 from steward.core import audit, conf, markdown, numbering, policy, uploads, workflow
 from steward.core.errors import Conflict, Forbidden, RuleViolation
+from steward.tickets import search
 from steward.tickets.choices import DEFAULT_MATRIX, LinkType
 from steward.tickets.models import (
     Attachment,
@@ -172,6 +173,7 @@ def create_ticket(
     ticket.number = numbering.next_number(model.sequence_name, model.number_prefix)
     ticket.full_clean()
     ticket.save()
+    search.reindex(ticket.pk)
     audit.record(
         actor=actor,
         action=f"{model._meta.model_name}.created",
@@ -230,6 +232,8 @@ def update_ticket(
     locked.updated_at = timezone.now()
     locked.full_clean()
     locked.save()
+    if {"title", "description"} & set(changed):
+        search.reindex(locked.pk)
     audit.record(
         actor=actor,
         action=f"{model._meta.model_name}.updated",
@@ -288,6 +292,7 @@ def add_comment(*, actor: Person, ticket: Ticket, body: str, is_public: bool = T
     ):
         stamps["first_response_at"] = comment.created_at
     Ticket.objects.filter(pk=ticket.pk).update(**stamps)
+    search.reindex(ticket.pk)
     for name, value in stamps.items():
         setattr(ticket, name, value)
     audit.record(

@@ -59,6 +59,14 @@ class TicketViewSet(CreateMixin, UpdateMixin, StewardViewSet):
     filterset_class = TicketFilterSet
     ordering_fields = ["id", "priority", "opened_at", "updated_at", "number"]
 
+    @property
+    def ordering(self) -> tuple[str, ...] | None:
+        """Best match first when searching (``?q=``) and no ``ordering`` was asked for."""
+        request = getattr(self, "request", None)
+        if request is not None and request.query_params.get("q", "").strip():
+            return ("-search_rank", "-opened_at", "-id")
+        return None
+
     def may_create(self, request: Request) -> bool:
         if not super().may_create(request):
             return False

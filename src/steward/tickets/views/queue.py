@@ -38,6 +38,8 @@ SORTS = {
     "updated": ("-updated_at", "-id"),
     "number": ("number",),
 }
+#: Best match first; offered while searching (``search_rank`` comes from the ``q`` filter).
+RANKED = ("-search_rank", "-opened_at", "-id")
 
 
 def _list_rows(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
@@ -72,8 +74,12 @@ def _listing(
     for name, value in (defaults or {}).items():
         data.setdefault(name, value)
     filters = TicketFilterSet(data, queryset=base, request=request)
-    sort = request.GET.get("sort", "priority")
-    rows = _list_rows(filters.qs).order_by(*SORTS.get(sort, SORTS["priority"]))
+    searching = bool(data.get("q", "").strip())
+    sort = request.GET.get("sort", "rank" if searching else "priority")
+    if sort == "rank" and not searching:
+        sort = "priority"
+    sorts = {**SORTS, "rank": RANKED} if searching else SORTS
+    rows = _list_rows(filters.qs).order_by(*sorts.get(sort, SORTS["priority"]))
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     labels = workflow.state_labels()
     page.object_list = list(page.object_list)
@@ -81,7 +87,15 @@ def _listing(
         row.state_label = labels.get(row.state, row.state)  # type: ignore[attr-defined]
     for name in HIDDEN_FILTERS:
         filters.form.fields[name].widget = forms.HiddenInput()
-    context.update({"filter_form": filters.form, "page": page, "sort": sort, "sorts": SORTS})
+    context.update(
+        {
+            "filter_form": filters.form,
+            "page": page,
+            "sort": sort,
+            "sorts": sorts,
+            "searching": searching,
+        }
+    )
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "tickets/_ticket_rows.html", context)
     return render(request, template, context)
