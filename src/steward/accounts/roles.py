@@ -23,7 +23,7 @@ STAFF_READ = [
     "accounts.view_role",
 ]
 SERVICE_READ = [f"{app}.view_*" for app in ("cmdb", "sla", "catalog", "knowledge")]
-AGENT = (
+_AGENT_WORK = (
     STAFF_READ
     + SERVICE_READ
     + [
@@ -42,6 +42,13 @@ AGENT = (
         "events.view_*",
     ]
 )
+#: Incident categories and assignment rules are set up by incident managers and administrators.
+INCIDENT_SETUP = [
+    f"!incidents.{action}_{model}"
+    for model in ("category", "assignmentrule")
+    for action in ("add", "change", "delete")
+]
+AGENT = _AGENT_WORK + INCIDENT_SETUP
 
 
 @dataclass(frozen=True)
@@ -73,7 +80,7 @@ ROLE_DEFINITIONS: dict[str, RoleDefinition] = {
     RoleCode.INCIDENT_MANAGER: RoleDefinition(
         "Incident manager",
         "Owns incident management: major incidents, escalations, reviews.",
-        (*AGENT, "incidents.*", "events.*"),
+        (*_AGENT_WORK, "incidents.*", "events.*"),
     ),
     RoleCode.PROBLEM_MANAGER: RoleDefinition(
         "Problem manager",

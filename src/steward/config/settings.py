@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "steward.accounts",
     "steward.cmdb",
     "steward.tickets",
+    "steward.incidents",
 ]
 
 MIDDLEWARE = [
@@ -323,4 +324,10 @@ STEWARD = {
     "API_TOKEN_MAX_DAYS": _env_int("STEWARD_API_TOKEN_MAX_DAYS", 366),
     "SCHEDULER_INTERVAL": _env_int("STEWARD_SCHEDULER_INTERVAL", 15),
     "ATTACHMENT_MAX_BYTES": _env_int("STEWARD_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024),
+    "BUSINESS_HOURS": os.environ.get("STEWARD_BUSINESS_HOURS", "08:00-18:00"),
+    "BUSINESS_WEEKDAYS": [
+        int(day) for day in _env_list("STEWARD_BUSINESS_WEEKDAYS", ["0", "1", "2", "3", "4"])
+    ],
+    "BUSINESS_HOLIDAY_COUNTRY": os.environ.get("STEWARD_BUSINESS_HOLIDAY_COUNTRY", ""),
+    "INCIDENT_AUTO_CLOSE_BUSINESS_DAYS": _env_int("STEWARD_INCIDENT_AUTO_CLOSE_BUSINESS_DAYS", 3),
 }

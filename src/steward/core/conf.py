@@ -14,6 +14,14 @@ DEFAULTS: dict[str, Any] = {
     "API_TOKEN_MAX_DAYS": 366,
     "SCHEDULER_INTERVAL": 15,
     "ATTACHMENT_MAX_BYTES": 20 * 1024 * 1024,
+    # The default business calendar (in settings.TIME_ZONE): working hours, weekdays
+    # (0 = Monday) and, optionally, a holiday country ("DE", "US-CA" style: country only).
+    "BUSINESS_HOURS": "08:00-18:00",
+    "BUSINESS_WEEKDAYS": [0, 1, 2, 3, 4],
+    "BUSINESS_HOLIDAY_COUNTRY": "",
+    # Resolved incidents close by themselves after this many business days; until then a
+    # reply from the requester reopens them.
+    "INCIDENT_AUTO_CLOSE_BUSINESS_DAYS": 3,
 }
 
 

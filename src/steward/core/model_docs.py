@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 DOCS = ROOT / "docs" / "models"
-APPS = ("core", "accounts", "cmdb", "tickets")
+APPS = ("core", "accounts", "cmdb", "tickets", "incidents")
 
 
 def _setup() -> None:

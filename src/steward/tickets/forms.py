@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db import models
 
 from steward.accounts.models import Person, Team
 from steward.cmdb.models import ConfigurationItem
@@ -81,7 +82,14 @@ class TicketForm(forms.Form):
 class TransitionForm(forms.Form):
     """The fields a transition asks for (its ``fields``), e.g. the resolution."""
 
-    def __init__(self, *args: Any, transition: Transition, user: Person, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        transition: Transition,
+        user: Person,
+        model: type[Ticket] | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.transition = transition
         for name in transition.fields:
@@ -103,6 +111,16 @@ class TransitionForm(forms.Form):
                 self.fields[name] = forms.ModelChoiceField(
                     queryset=Team.objects.visible_to(user).active(), required=required
                 )
+            elif model is not None:
+                # A kind's own field (an incident's hold reason or resolution code).
+                model_field = model._meta.get_field(name)
+                field = (
+                    model_field.formfield(required=required)
+                    if isinstance(model_field, models.Field)
+                    else None
+                )
+                if field is not None:
+                    self.fields[name] = field
         self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput)
 
 

@@ -27,6 +27,7 @@ from steward.tickets.models import (
     TicketLink,
     TimeEntry,
     Watcher,
+    specific,
 )
 
 T = TypeVar("T", bound=Ticket)
@@ -252,11 +253,14 @@ def transition_ticket(
     values: dict[str, Any] | None = None,
     expected_version: int | None = None,
 ) -> T:
-    """Move a ticket to another state: the workflow engine decides and audits."""
+    """Move a ticket to another state: the workflow engine decides and audits.
+
+    The ticket moves as its own kind (an incident's base row follows the incident workflow).
+    """
     if values and "resolution" in values:
         _check_text("resolution", values["resolution"])
     result: T = workflow.transition(
-        ticket, to=to, actor=actor, values=values, expected_version=expected_version
+        specific(ticket), to=to, actor=actor, values=values, expected_version=expected_version
     )
     return result
 

@@ -39,6 +39,7 @@ from steward.tickets.models import (
     TicketLink,
     TimeEntry,
     Watcher,
+    specific,
 )
 
 TICKET_RELATED = (
@@ -119,7 +120,7 @@ class TicketViewSet(CreateMixin, UpdateMixin, StewardViewSet):
                 "requires": list(t.requires),
                 "fields": list(t.fields),
             }
-            for t in workflow.allowed_transitions(ticket, request.user)
+            for t in workflow.allowed_transitions(specific(ticket), request.user)
         ]
         return Response(s.AllowedTransitionSerializer(rows, many=True).data)
 

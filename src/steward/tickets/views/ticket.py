@@ -22,7 +22,7 @@ from steward.core.models import AuditEntry
 from steward.tickets import forms as f
 from steward.tickets import services
 from steward.tickets.choices import LINK_INVERSE_LABELS, LinkType
-from steward.tickets.models import Attachment, Comment, Ticket, TicketLink
+from steward.tickets.models import Attachment, Comment, Ticket, TicketLink, specific
 
 #: What requesters see of a ticket's history besides public replies.
 PUBLIC_HISTORY = ("created", "transitioned", "remapped", "attached")
@@ -46,7 +46,9 @@ def _ticket(request: HttpRequest, number: str) -> Ticket:
     )
     if ticket is None:
         raise NotFound("ticket not found")
-    return ticket
+    # The ticket as its own kind (an incident follows the incident workflow and fields).
+    kind: Ticket = specific(ticket)
+    return kind
 
 
 @dataclass(frozen=True)
@@ -229,7 +231,11 @@ def ticket_transition(request: HttpRequest, number: str, to: str) -> HttpRespons
         messages.error(request, "That step is not possible from here.")
         return redirect(ticket)
     form = f.TransitionForm(
-        request.POST or None, transition=chosen, user=user, initial={"version": ticket.version}
+        request.POST or None,
+        transition=chosen,
+        user=user,
+        model=type(ticket),
+        initial={"version": ticket.version},
     )
     if request.method == "POST" and form.is_valid():
         values = {k: v for k, v in form.cleaned_data.items() if k != "version"}

@@ -1,0 +1,227 @@
+"""Incident management: incidents, their category tree and the assignment rules.
+
+``Incident`` extends ``tickets.Ticket`` (one level of multi-table inheritance) with what is
+its own: category and subcategory, how it was reported, why it waits, how it was resolved,
+and how often it was reopened and reassigned. Parties, service, CI, impact, urgency,
+priority, state and resolution notes are the ticket's.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+from django.utils import timezone
+
+from steward.accounts.models import Organisation, Person, Team
+from steward.cmdb.models import ConfigurationItem
+from steward.core.models import ScopedQuerySet
+from steward.core.workflow import Category as StateCategory
+from steward.incidents.choices import (
+    AssignmentRuleMethod,
+    IncidentContactType,
+    IncidentHoldReason,
+    IncidentResolutionCode,
+)
+from steward.tickets.models import Ticket
+
+#: Categories have subcategories; subcategories have none (a two-level tree).
+MAX_CATEGORY_DEPTH = 2
+
+
+class CategoryQuerySet(ScopedQuerySet["Category"]):
+    def active(self) -> CategoryQuerySet:
+        return self.filter(is_active=True)
+
+    def roots(self) -> CategoryQuerySet:
+        return self.filter(parent__isnull=True)
+
+
+class Category(models.Model):
+    """An incident category, or a subcategory when it has a parent (two levels at most).
+
+    Categories are never deleted once used; they are deactivated (``is_active``), so old
+    incidents keep theirs while new ones cannot choose it.
+    """
+
+    name = models.CharField(max_length=120)
+    code = models.SlugField(max_length=50, unique=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+
+    objects = CategoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["parent_id", "name", "id"]
+        verbose_name_plural = "categories"
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("pk")), name="incident_category_not_own_parent"
+            ),
+            models.UniqueConstraint(fields=["parent", "name"], name="uniq_incident_category_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parent} / {self.name}" if self.parent_id else self.name
+
+    @property
+    def is_subcategory(self) -> bool:
+        return self.parent_id is not None
+
+
+class IncidentQuerySet(ScopedQuerySet["Incident"]):
+    def open(self) -> IncidentQuerySet:
+        return self.filter(state_category__in=StateCategory.OPEN)
+
+    def due_to_close(self, at: object) -> IncidentQuerySet:
+        """Resolved incidents whose reopening window ended at or before ``at``."""
+        return self.filter(
+            state_category=StateCategory.RESOLVED,
+            auto_close_at__isnull=False,
+            auto_close_at__lte=at,
+        )
+
+
+class Incident(Ticket):
+    """An unplanned interruption or reduction in quality of a service (ITIL), as a ticket.
+
+    A resolved incident closes by itself ``INCIDENT_AUTO_CLOSE_BUSINESS_DAYS`` business days
+    after it was resolved (``auto_close_at``); until then a reply from its requester reopens it.
+    """
+
+    number_prefix: ClassVar[str] = "INC"
+    sequence_name: ClassVar[str] = "incident"
+
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="incidents"
+    )
+    subcategory = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subcategory_incidents",
+        help_text="A child of the category.",
+    )
+    contact_type = models.CharField(
+        max_length=20, choices=IncidentContactType.choices, default=IncidentContactType.PORTAL
+    )
+    hold_reason = models.CharField(
+        max_length=20,
+        choices=IncidentHoldReason.choices,
+        blank=True,
+        help_text="Why it waits; set while on hold.",
+    )
+    resolution_code = models.CharField(
+        max_length=30, choices=IncidentResolutionCode.choices, blank=True
+    )
+    reopen_count = models.PositiveIntegerField(default=0)
+    reassignment_count = models.PositiveIntegerField(default=0)
+    auto_close_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="When a resolved incident closes by itself (end of its reopening window).",
+    )
+
+    objects = IncidentQuerySet.as_manager()  # type: ignore[assignment,misc]
+
+    class Meta:
+        ordering = ["priority", "opened_at", "id"]
+
+    def can_reopen_by_requester(self, at: object = None) -> bool:
+        """Is the incident resolved and still inside its reopening window?"""
+        at = at or timezone.now()
+        return self.state_category == StateCategory.RESOLVED and (
+            self.auto_close_at is None or at < self.auto_close_at  # type: ignore[operator]
+        )
+
+
+class AssignmentRuleQuerySet(ScopedQuerySet["AssignmentRule"]):
+    def active(self) -> AssignmentRuleQuerySet:
+        return self.filter(is_active=True, team__is_active=True)
+
+
+class AssignmentRule(models.Model):
+    """Routes new incidents to a team: the first active rule (by ``order``) that matches wins.
+
+    Empty match fields match anything. ``organisation`` matches it and its sub-organisations;
+    ``category`` matches the incident's category or subcategory. Within the team, the rule
+    picks an available member (active, not away) by round robin or by the fewest open tickets.
+    """
+
+    name = models.CharField(max_length=120)
+    order = models.PositiveIntegerField(default=100, help_text="Lower runs first.")
+    is_active = models.BooleanField(default=True)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="assignment_rules"
+    )
+    service = models.ForeignKey(
+        ConfigurationItem,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="service_assignment_rules",
+    )
+    configuration_item = models.ForeignKey(
+        ConfigurationItem,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assignment_rules",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assignment_rules",
+    )
+    contact_type = models.CharField(max_length=20, choices=IncidentContactType.choices, blank=True)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="assignment_rules")
+    method = models.CharField(
+        max_length=20,
+        choices=AssignmentRuleMethod.choices,
+        default=AssignmentRuleMethod.ROUND_ROBIN,
+    )
+    last_assignee = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        help_text="Whom round robin picked last.",
+    )
+
+    objects = AssignmentRuleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def matches(self, incident: Incident) -> bool:
+        """Does this rule apply to ``incident``? (Empty match fields match anything.)"""
+        if self.category_id is not None and self.category_id not in (
+            incident.category_id,
+            incident.subcategory_id,
+        ):
+            return False
+        if self.service_id is not None and self.service_id != incident.service_id:
+            return False
+        ci_id = self.configuration_item_id
+        if ci_id is not None and ci_id != incident.configuration_item_id:
+            return False
+        if self.contact_type and self.contact_type != incident.contact_type:
+            return False
+        if self.organisation_id is not None:
+            assert self.organisation is not None
+            theirs = incident.organisation
+            if theirs is None or not theirs.path.startswith(self.organisation.path):
+                return False
+        return True

@@ -1,0 +1,657 @@
+"""Every write to incidents, their categories and assignment rules. Actor first, audited.
+
+Incidents are tickets: they are opened through ``tickets.services.create_ticket`` and change
+state only through ``core.workflow.transition`` (here via ``tickets.services``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from steward.accounts.choices import SupportLine
+from steward.accounts.models import Organisation, Person, Team
+from steward.cmdb.models import ConfigurationItem
+from steward.core import audit, conf, policy, workflow
+from steward.core.calendars import BusinessCalendar, add_business_time
+from steward.core.errors import Conflict, Forbidden, RuleViolation
+from steward.core.workflow import Category as StateCategory
+from steward.incidents.choices import AssignmentRuleMethod, IncidentContactType, IncidentState
+from steward.incidents.models import MAX_CATEGORY_DEPTH, AssignmentRule, Category, Incident
+from steward.tickets import services as tickets
+from steward.tickets.models import Comment
+
+CATEGORY_FIELDS = ("name", "code", "parent", "description", "is_active")
+RULE_FIELDS = (
+    "name",
+    "order",
+    "is_active",
+    "category",
+    "service",
+    "configuration_item",
+    "organisation",
+    "contact_type",
+    "team",
+    "method",
+)
+#: Incident fields changed with ``update_incident`` (the ticket's own go to ``update_ticket``).
+INCIDENT_FIELDS = ("category", "subcategory", "contact_type")
+
+
+# --- the business calendar and the reopening window ------------------------------------------
+
+
+def _business_hours() -> tuple[time, time]:
+    start, _, end = str(conf.get("BUSINESS_HOURS")).partition("-")
+    return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+
+
+def business_calendar() -> BusinessCalendar:
+    """The default calendar: ``BUSINESS_HOURS`` on ``BUSINESS_WEEKDAYS`` in ``TIME_ZONE``."""
+    from django.conf import settings
+
+    country = str(conf.get("BUSINESS_HOLIDAY_COUNTRY") or "") or None
+    return BusinessCalendar(
+        time_zone=settings.TIME_ZONE,
+        hours={int(day): (_business_hours(),) for day in conf.get("BUSINESS_WEEKDAYS")},
+        country=country,
+    )
+
+
+def reopen_window_end(resolved_at: datetime) -> datetime:
+    """When an incident resolved at ``resolved_at`` closes by itself.
+
+    ``INCIDENT_AUTO_CLOSE_BUSINESS_DAYS`` full working days of the business calendar after
+    it was resolved (3 days of 08:00-18:00 from Friday 17:00 end on Wednesday 17:00).
+    """
+    start, end = _business_hours()
+    day = datetime.combine(date.min, end) - datetime.combine(date.min, start)
+    if day <= timedelta(0):
+        day += timedelta(days=1)  # hours across midnight, or 00:00-00:00
+    days = int(conf.get("INCIDENT_AUTO_CLOSE_BUSINESS_DAYS"))
+    return add_business_time(business_calendar(), resolved_at, day * days)
+
+
+# --- categories -------------------------------------------------------------------------------
+
+
+def _check_category(category: Category) -> None:
+    parent = category.parent
+    if parent is not None:
+        if parent.pk == category.pk:
+            raise RuleViolation({"parent": "A category cannot be its own parent."})
+        if parent.parent_id is not None:
+            raise RuleViolation(
+                {"parent": f"Categories are {MAX_CATEGORY_DEPTH} levels deep at most."}
+            )
+        if category.pk is not None and category.children.exists():
+            raise RuleViolation({"parent": "A category with subcategories cannot become one."})
+    siblings = Category.objects.filter(parent=parent, name__iexact=category.name.strip())
+    if siblings.exclude(pk=category.pk).exists():
+        raise RuleViolation({"name": "A category with this name already exists here."})
+
+
+@transaction.atomic
+def create_category(
+    *,
+    actor: Person | None,
+    name: str,
+    code: str,
+    parent: Category | None = None,
+    description: str = "",
+    is_active: bool = True,
+) -> Category:
+    """A category, or a subcategory of ``parent``."""
+    if actor is not None:
+        policy.require_add(actor, Category)
+    category = Category(
+        name=name.strip(),
+        code=code,
+        parent=parent,
+        description=description,
+        is_active=is_active,
+    )
+    _check_category(category)
+    category.full_clean()
+    category.save()
+    audit.record(
+        actor=actor,
+        action="category.created",
+        obj=category,
+        changes=audit.diff({}, audit.snapshot(category, CATEGORY_FIELDS)),
+    )
+    return category
+
+
+@transaction.atomic
+def update_category(*, actor: Person | None, category: Category, **changes: Any) -> Category:
+    """Rename, move or (de)activate a category."""
+    unknown = set(changes) - set(CATEGORY_FIELDS)
+    if unknown:
+        raise RuleViolation({name: "This field cannot be changed." for name in sorted(unknown)})
+    locked = Category.objects.select_for_update().get(pk=category.pk)
+    if actor is not None:
+        policy.require(actor, "change", locked)
+    before = audit.snapshot(locked, CATEGORY_FIELDS)
+    for name, value in changes.items():
+        setattr(locked, name, value.strip() if name == "name" else value)
+    _check_category(locked)
+    changed = audit.diff(before, audit.snapshot(locked, CATEGORY_FIELDS))
+    if not changed:
+        return locked
+    locked.full_clean()
+    locked.save()
+    audit.record(actor=actor, action="category.updated", obj=locked, changes=changed)
+    return locked
+
+
+def _check_categories(
+    category: Category | None,
+    subcategory: Category | None,
+    *,
+    new_category: bool = True,
+    new_subcategory: bool = True,
+) -> None:
+    """The subcategory belongs to the category; newly chosen ones must be in use."""
+    if category is not None and category.parent_id is not None:
+        raise RuleViolation({"category": "Choose a top-level category."})
+    if new_category and category is not None and not category.is_active:
+        raise RuleViolation({"category": f"{category} is no longer in use."})
+    if subcategory is not None:
+        if category is None or subcategory.parent_id != category.pk:
+            raise RuleViolation({"subcategory": "Choose a subcategory of the category."})
+        if new_subcategory and not subcategory.is_active:
+            raise RuleViolation({"subcategory": f"{subcategory} is no longer in use."})
+
+
+# --- assignment rules -------------------------------------------------------------------------
+
+
+def _check_rule(rule: AssignmentRule) -> None:
+    if not rule.team.is_active:
+        raise RuleViolation({"team": f"{rule.team} is not active."})
+    if rule.service is not None and not rule.service.is_service:
+        raise RuleViolation({"service": f"{rule.service} is not a service."})
+
+
+@transaction.atomic
+def create_assignment_rule(
+    *,
+    actor: Person | None,
+    name: str,
+    team: Team,
+    order: int = 100,
+    is_active: bool = True,
+    category: Category | None = None,
+    service: ConfigurationItem | None = None,
+    configuration_item: ConfigurationItem | None = None,
+    organisation: Organisation | None = None,
+    contact_type: str = "",
+    method: str = AssignmentRuleMethod.ROUND_ROBIN,
+) -> AssignmentRule:
+    """A rule routing matching incidents to ``team`` (empty match fields match anything)."""
+    if actor is not None:
+        policy.require_add(actor, AssignmentRule)
+    rule = AssignmentRule(
+        name=name.strip(),
+        team=team,
+        order=order,
+        is_active=is_active,
+        category=category,
+        service=service,
+        configuration_item=configuration_item,
+        organisation=organisation,
+        contact_type=contact_type,
+        method=method,
+    )
+    _check_rule(rule)
+    rule.full_clean()
+    rule.save()
+    audit.record(
+        actor=actor,
+        action="assignment_rule.created",
+        obj=rule,
+        changes=audit.diff({}, audit.snapshot(rule, RULE_FIELDS)),
+    )
+    return rule
+
+
+@transaction.atomic
+def update_assignment_rule(
+    *, actor: Person | None, rule: AssignmentRule, **changes: Any
+) -> AssignmentRule:
+    unknown = set(changes) - set(RULE_FIELDS)
+    if unknown:
+        raise RuleViolation({name: "This field cannot be changed." for name in sorted(unknown)})
+    locked = AssignmentRule.objects.select_for_update().get(pk=rule.pk)
+    if actor is not None:
+        policy.require(actor, "change", locked)
+    before = audit.snapshot(locked, RULE_FIELDS)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    changed = audit.diff(before, audit.snapshot(locked, RULE_FIELDS))
+    if not changed:
+        return locked
+    _check_rule(locked)
+    locked.full_clean()
+    locked.save()
+    audit.record(actor=actor, action="assignment_rule.updated", obj=locked, changes=changed)
+    return locked
+
+
+@transaction.atomic
+def delete_assignment_rule(*, actor: Person | None, rule: AssignmentRule) -> None:
+    if actor is not None:
+        policy.require(actor, "delete", rule)
+    audit.record(
+        actor=actor,
+        action="assignment_rule.deleted",
+        obj=rule,
+        changes=audit.diff(audit.snapshot(rule, RULE_FIELDS), {}),
+    )
+    rule.delete()
+
+
+def available_members(team: Team) -> Any:
+    """Who in ``team`` automatic assignment may pick: active staff who are not away."""
+    return (
+        Person.objects.filter(
+            memberships__team=team, is_active=True, is_away=False, roles__is_staff_role=True
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def pick_member(rule: AssignmentRule) -> Person | None:
+    """The member of the rule's team to assign (``None``: nobody is available).
+
+    Round robin takes the next available member after the one it picked last, by id; its
+    position is the rule row, locked so concurrent openings take turns. Least loaded takes
+    the member with the fewest open tickets (of any kind), the lower id on a tie.
+    """
+    members = available_members(rule.team)
+    if rule.method == AssignmentRuleMethod.LEAST_LOADED:
+        open_work = Q(assigned_tickets__state_category__in=StateCategory.OPEN)
+        ranked = members.annotate(load=Count("assigned_tickets", filter=open_work))
+        chosen: Person | None = ranked.order_by("load", "pk").first()
+        return chosen
+    locked = AssignmentRule.objects.select_for_update().get(pk=rule.pk)
+    after = locked.last_assignee_id or 0
+    chosen = members.filter(pk__gt=after).first() or members.first()
+    if chosen is not None:
+        AssignmentRule.objects.filter(pk=rule.pk).update(last_assignee=chosen)
+        rule.last_assignee = chosen
+    return chosen
+
+
+def matching_rule(incident: Incident, *, support_line: int | None = None) -> AssignmentRule | None:
+    """The first active rule, by order, that matches ``incident`` (on one line, if given)."""
+    rules = AssignmentRule.objects.active().select_related("team", "organisation")
+    if support_line is not None:
+        rules = rules.filter(team__support_line=support_line)
+    return next((rule for rule in rules if rule.matches(incident)), None)
+
+
+def _assign(*, incident: Incident, team: Team, assignee: Person | None) -> Incident:
+    """Give the incident to ``team``/``assignee``; a new incident in ``full`` becomes assigned."""
+    values = {"team": team, "assignee": assignee}
+    step = workflow.workflow_for(Incident).find(incident.state, IncidentState.ASSIGNED)
+    if step is not None and set(values) <= set(step.fields):
+        moved: Incident = tickets.transition_ticket(
+            actor=None, ticket=incident, to=IncidentState.ASSIGNED, values=values
+        )
+        return moved
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    before = audit.snapshot(locked, ("team", "assignee"))
+    locked.team, locked.assignee = team, assignee
+    locked.version += 1
+    locked.updated_at = timezone.now()
+    locked.save(update_fields=["team", "assignee", "version", "updated_at"])
+    audit.record(
+        actor=None,
+        action="incident.updated",
+        obj=locked,
+        changes=audit.diff(before, audit.snapshot(locked, ("team", "assignee"))),
+        object_repr=locked.number,
+    )
+    return locked
+
+
+def apply_assignment_rules(*, incident: Incident) -> Incident:
+    """Route an incident without a team by the first matching rule (the system acts)."""
+    if incident.team_id is not None:
+        return incident
+    rule = matching_rule(incident)
+    if rule is None:
+        return incident
+    assignee = pick_member(rule)
+    incident = _assign(incident=incident, team=rule.team, assignee=assignee)
+    audit.record(
+        actor=None,
+        action="incident.routed",
+        obj=incident,
+        changes={"rule": rule.pk, "team": rule.team_id, "assignee": getattr(assignee, "pk", None)},
+        object_repr=incident.number,
+    )
+    return incident
+
+
+# --- incidents --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def open_incident(
+    *,
+    actor: Person | None,
+    title: str,
+    requester: Person | None = None,
+    category: Category | None = None,
+    subcategory: Category | None = None,
+    contact_type: str = IncidentContactType.PORTAL,
+    **values: Any,
+) -> Incident:
+    """Open an incident; without a team, the assignment rules route it."""
+    _check_categories(category, subcategory)
+    incident: Incident = tickets.create_ticket(
+        actor=actor,
+        model=Incident,
+        title=title,
+        requester=requester,
+        category=category,
+        subcategory=subcategory,
+        contact_type=contact_type,
+        **values,
+    )
+    return apply_assignment_rules(incident=incident)
+
+
+@transaction.atomic
+def update_incident(
+    *,
+    actor: Person | None,
+    incident: Incident,
+    expected_version: int | None = None,
+    **changes: Any,
+) -> Incident:
+    """Change an incident's fields: its own (category, contact type) and the ticket's.
+
+    Team and assignee change through ``reassign`` (counted), states through transitions.
+    """
+    if {"team", "assignee"} & set(changes):
+        raise RuleViolation({"team": "Reassign the incident to change its team or assignee."})
+    own = {k: v for k, v in changes.items() if k in INCIDENT_FIELDS}
+    shared = {k: v for k, v in changes.items() if k not in INCIDENT_FIELDS}
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    if actor is not None:
+        policy.require(actor, "view", locked)
+        if own and not policy.can(actor, "change", locked):
+            raise Forbidden("Only the service desk may categorise an incident.")
+    if expected_version is not None and locked.version != expected_version:
+        raise Conflict()
+    version = locked.version
+    if shared:
+        locked = tickets.update_ticket(actor=actor, ticket=locked, **shared)
+    if not own:
+        return locked
+    category = own.get("category", locked.category)
+    subcategory = own.get("subcategory", locked.subcategory)
+    misfit = subcategory is not None and (category is None or subcategory.parent_id != category.pk)
+    if "category" in own and "subcategory" not in own and misfit:
+        own["subcategory"] = subcategory = None  # the old subcategory no longer fits
+    _check_categories(
+        category,
+        subcategory,
+        new_category=getattr(category, "pk", None) != locked.category_id,
+        new_subcategory=getattr(subcategory, "pk", None) != locked.subcategory_id,
+    )
+    if "contact_type" in own and own["contact_type"] not in IncidentContactType.values:
+        raise RuleViolation({"contact_type": "Unknown contact type."})
+    before = audit.snapshot(locked, INCIDENT_FIELDS)
+    for name, value in own.items():
+        setattr(locked, name, value)
+    changed = audit.diff(before, audit.snapshot(locked, INCIDENT_FIELDS))
+    if not changed:
+        return locked
+    if locked.version == version:
+        locked.version += 1
+    locked.updated_at = timezone.now()
+    locked.full_clean()
+    locked.save()
+    audit.record(
+        actor=actor,
+        action="incident.updated",
+        obj=locked,
+        changes=changed,
+        object_repr=locked.number,
+    )
+    return locked
+
+
+def transition_incident(
+    *,
+    actor: Person | None,
+    incident: Incident,
+    to: str,
+    values: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+) -> Incident:
+    """Move an incident to another state (the workflow engine decides and audits)."""
+    moved: Incident = tickets.transition_ticket(
+        actor=actor, ticket=incident, to=to, values=values, expected_version=expected_version
+    )
+    return moved
+
+
+def resolve_incident(
+    *,
+    actor: Person | None,
+    incident: Incident,
+    resolution_code: str,
+    resolution: str,
+    expected_version: int | None = None,
+) -> Incident:
+    """Resolve with a resolution code and notes (both required)."""
+    return transition_incident(
+        actor=actor,
+        incident=incident,
+        to=IncidentState.RESOLVED,
+        values={"resolution_code": resolution_code, "resolution": resolution},
+        expected_version=expected_version,
+    )
+
+
+@transaction.atomic
+def reassign(
+    *,
+    actor: Person | None,
+    incident: Incident,
+    team: Team | None,
+    assignee: Person | None = None,
+    expected_version: int | None = None,
+) -> Incident:
+    """Give the incident to another team or person by hand: counted and audited.
+
+    Only a change of hands counts: the first assignment of an unassigned incident does not.
+    """
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    if actor is not None:
+        policy.require(actor, "change", locked)
+    if expected_version is not None and locked.version != expected_version:
+        raise Conflict()
+    if team is None and assignee is not None:
+        raise RuleViolation({"team": "Choose the team the assignee works in."})
+    if locked.team_id == getattr(team, "pk", None) and locked.assignee_id == getattr(
+        assignee, "pk", None
+    ):
+        return locked
+    had_owner = locked.team_id is not None or locked.assignee_id is not None
+    before = {"team": locked.team_id, "assignee": locked.assignee_id}
+    updated = tickets.update_ticket(actor=actor, ticket=locked, team=team, assignee=assignee)
+    count = updated.reassignment_count + (1 if had_owner else 0)
+    if had_owner:
+        Incident.objects.filter(pk=updated.pk).update(reassignment_count=count)
+        updated.reassignment_count = count
+    audit.record(
+        actor=actor,
+        action="incident.reassigned",
+        obj=updated,
+        changes={
+            "team": [before["team"], updated.team_id],
+            "assignee": [before["assignee"], updated.assignee_id],
+            "reassignment_count": [count - (1 if had_owner else 0), count],
+        },
+        object_repr=updated.number,
+    )
+    return updated
+
+
+@transaction.atomic
+def escalate(
+    *, actor: Person | None, incident: Incident, expected_version: int | None = None
+) -> Incident:
+    """Hand the incident to the next support line (1st -> 2nd -> 3rd).
+
+    The team is the first matching active assignment rule on that line (which also picks
+    the member), else the first active team of that line (left for its queue to pick up).
+    """
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    if actor is not None:
+        policy.require(actor, "change", locked)
+    if expected_version is not None and locked.version != expected_version:
+        raise Conflict()
+    if not locked.is_open:
+        raise RuleViolation({"state": "Only open incidents can be escalated."})
+    current = locked.team.support_line if locked.team is not None else SupportLine.FIRST
+    if current >= SupportLine.THIRD:
+        raise RuleViolation({"team": "The incident is already with the 3rd line."})
+    line = SupportLine(current + 1)
+    rule = matching_rule(locked, support_line=line)
+    team: Team | None
+    if rule is not None:
+        team, assignee = rule.team, pick_member(rule)
+    else:
+        team = Team.objects.active().filter(support_line=line).order_by("name", "pk").first()
+        assignee = None
+    if team is None:
+        raise RuleViolation({"team": f"No active team works on the {line.label}."})
+    before = {"team": locked.team_id, "assignee": locked.assignee_id}
+    updated = tickets.update_ticket(actor=actor, ticket=locked, team=team, assignee=assignee)
+    audit.record(
+        actor=actor,
+        action="incident.escalated",
+        obj=updated,
+        changes={
+            "support_line": [int(current), int(line)],
+            "team": [before["team"], updated.team_id],
+            "assignee": [before["assignee"], updated.assignee_id],
+            "rule": getattr(rule, "pk", None),
+        },
+        object_repr=updated.number,
+    )
+    return updated
+
+
+# --- replies and reopening --------------------------------------------------------------------
+
+
+@transaction.atomic
+def on_requester_reply(*, incident: Incident, comment: Comment) -> Incident:
+    """A public reply from the requester reopens a resolved incident inside its window.
+
+    Outside the window (or for anybody else's reply) nothing happens: the reply is just a
+    comment. The e-mail gateway and the portal call this after adding the comment.
+    """
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    is_requester_reply = comment.is_public and comment.author_id == locked.requester_id
+    if not is_requester_reply or not locked.can_reopen_by_requester(comment.created_at):
+        return locked
+    step = workflow.workflow_for(Incident).find(locked.state, IncidentState.IN_PROGRESS)
+    if step is None:
+        return locked
+    return transition_incident(actor=comment.author, incident=locked, to=IncidentState.IN_PROGRESS)
+
+
+@transaction.atomic
+def comment_on_incident(
+    *, actor: Person, incident: Incident, body: str, is_public: bool = True
+) -> Comment:
+    """A reply or work note on an incident; the requester's reply may reopen it."""
+    comment = tickets.add_comment(actor=actor, ticket=incident, body=body, is_public=is_public)
+    on_requester_reply(incident=incident, comment=comment)
+    return comment
+
+
+# --- guards and effects (registered in apps.py) -----------------------------------------------
+
+
+def may_reopen(incident: Any, actor: Any) -> str | None:
+    """Guard: the service desk reopens any time; the requester only inside the window."""
+    if actor is None or policy.can(actor, "change", incident):
+        return None
+    if actor.pk == incident.requester_id and incident.can_reopen_by_requester():
+        return None
+    if actor.pk == incident.requester_id:
+        return "The time to reopen this incident has passed; please open a new one."
+    return "Only the service desk or the requester may reopen this incident."
+
+
+def start_reopen_window(incident: Any, **kwargs: Any) -> None:
+    """Effect of resolving: the incident closes by itself when the window ends."""
+    incident.auto_close_at = reopen_window_end(incident.resolved_at or timezone.now())
+    incident.save(update_fields=["auto_close_at"])
+
+
+def end_reopen_window(incident: Any, **kwargs: Any) -> None:
+    """Effect of closing: nothing is left to close by itself."""
+    if incident.auto_close_at is not None:
+        incident.auto_close_at = None
+        incident.save(update_fields=["auto_close_at"])
+
+
+def count_reopen(incident: Any, **kwargs: Any) -> None:
+    """Effect of reopening: one more reopen, and no automatic closing any more."""
+    incident.reopen_count += 1
+    incident.auto_close_at = None
+    incident.save(update_fields=["reopen_count", "auto_close_at"])
+
+
+def clear_hold_reason(incident: Any, **kwargs: Any) -> None:
+    """Effect of leaving "on hold": the reason no longer applies."""
+    if incident.hold_reason:
+        incident.hold_reason = ""
+        incident.save(update_fields=["hold_reason"])
+
+
+def close_resolved(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Close resolved incidents whose reopening window has ended; returns how many.
+
+    Each closes in its own transaction, as the system; one reopened meanwhile is skipped.
+    Running it twice closes nothing more.
+    """
+    now = now or timezone.now()
+    ids = list(
+        Incident.objects.due_to_close(now)
+        .order_by("auto_close_at", "pk")
+        .values_list("pk", flat=True)[:batch_size]
+    )
+    closed = 0
+    for pk in ids:
+        try:
+            with transaction.atomic():
+                incident = Incident.objects.select_for_update().filter(pk=pk).first()
+                if (
+                    incident is None
+                    or incident.state_category != StateCategory.RESOLVED
+                    or incident.can_reopen_by_requester(now)
+                ):
+                    continue  # gone, reopened, or resolved again meanwhile
+                transition_incident(actor=None, incident=incident, to=IncidentState.CLOSED)
+        except (RuleViolation, Conflict):
+            continue
+        closed += 1
+    return closed
