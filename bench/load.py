@@ -134,6 +134,11 @@ def _phase(
         threading.Thread(target=_worker, args=(client, path, budget, result, lock), daemon=True)
         for client in clients
     ]
+    return run_workers(threads, budget, result)
+
+
+def run_workers(threads: list[threading.Thread], budget: _Budget, result: LoadResult) -> LoadResult:
+    """Start the client threads, wait for them, and time the phase (wall and client CPU)."""
     cpu, started = time.process_time(), time.perf_counter()
     for thread in threads:
         thread.start()

@@ -2,6 +2,7 @@
 
     python -m bench --list
     python -m bench api_list [--database sqlite|postgres|both] [--people 10000] ...
+    python -m bench tickets_queue | ticket_create | audit_chain [--database ...] ...
 
 Each benchmark yields one set of figures per database; the runner adds what every line
 carries (benchmark, versions, machine, timestamp) and prints each as one JSON line on
@@ -25,7 +26,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bench import api_list
+from bench import api_list, audit_chain, ticket_create, tickets_queue
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,6 +45,10 @@ BENCHMARKS = {
     benchmark.name: benchmark
     for benchmark in (
         Benchmark(api_list.NAME, api_list.SUMMARY, api_list.add_arguments, api_list.run),
+        *(
+            Benchmark(module.NAME, module.SUMMARY, module.add_arguments, module.run)
+            for module in (tickets_queue, ticket_create, audit_chain)
+        ),
     )
 }
 
@@ -108,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.list:
         for benchmark in BENCHMARKS.values():
-            print(f"{benchmark.name:12} {benchmark.summary}")
+            print(f"{benchmark.name:14} {benchmark.summary}")
         return 0
     if args.name is None:
         parser.print_help(sys.stderr)

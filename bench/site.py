@@ -56,17 +56,21 @@ class Site:
     server_pid: int
 
     def database_pids(self) -> list[int]:
-        """PostgreSQL's backend processes serving this site (none for SQLite)."""
-        if self.database != "postgres":
-            return []
-        import psycopg
+        return database_pids(self.database, self.database_url)
 
-        with psycopg.connect(self.database_url, connect_timeout=5) as connection:
-            rows = connection.execute(
-                "SELECT pid FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            ).fetchall()
-        return [int(pid) for (pid,) in rows]
+
+def database_pids(database: str, database_url: str) -> list[int]:
+    """PostgreSQL's backend processes serving a site's database (none for SQLite)."""
+    if database != "postgres":
+        return []
+    import psycopg
+
+    with psycopg.connect(database_url, connect_timeout=5) as connection:
+        rows = connection.execute(
+            "SELECT pid FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return [int(pid) for (pid,) in rows]
 
 
 def postgres_url(base: str | None = None) -> str:

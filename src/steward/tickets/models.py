@@ -123,6 +123,14 @@ class Ticket(models.Model):
             models.Index(fields=["requester", "opened_at"], name="ticket_requester"),
             models.Index(fields=["organisation", "opened_at"], name="ticket_organisation"),
             models.Index(fields=["state_category", "priority", "opened_at"], name="ticket_open"),
+            # A team's open queue in queue order: the page stops after 50 rows instead of
+            # sorting every open ticket of the team (state_category IN (...) breaks the order
+            # of ticket_team_queue). Measured at 1M tickets: 17-23 ms -> 0.3 ms (bench/).
+            models.Index(
+                fields=["team", "priority", "opened_at", "id"],
+                name="ticket_team_open",
+                condition=models.Q(state_category__in=Category.OPEN),
+            ),
         ]
 
     def __str__(self) -> str:
