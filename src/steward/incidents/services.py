@@ -6,7 +6,7 @@ state only through ``core.workflow.transition`` (here via ``tickets.services``).
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -16,8 +16,7 @@ from django.utils import timezone
 from steward.accounts.choices import SupportLine
 from steward.accounts.models import Organisation, Person, Team
 from steward.cmdb.models import ConfigurationItem
-from steward.core import audit, conf, policy, workflow
-from steward.core.calendars import BusinessCalendar, add_business_time
+from steward.core import audit, policy, workflow
 from steward.core.errors import Conflict, Forbidden, RuleViolation
 from steward.core.workflow import Category as StateCategory
 from steward.incidents.choices import AssignmentRuleMethod, IncidentContactType, IncidentState
@@ -40,40 +39,6 @@ RULE_FIELDS = (
 )
 #: Incident fields changed with ``update_incident`` (the ticket's own go to ``update_ticket``).
 INCIDENT_FIELDS = ("category", "subcategory", "contact_type")
-
-
-# --- the business calendar and the reopening window ------------------------------------------
-
-
-def _business_hours() -> tuple[time, time]:
-    start, _, end = str(conf.get("BUSINESS_HOURS")).partition("-")
-    return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
-
-
-def business_calendar() -> BusinessCalendar:
-    """The default calendar: ``BUSINESS_HOURS`` on ``BUSINESS_WEEKDAYS`` in ``TIME_ZONE``."""
-    from django.conf import settings
-
-    country = str(conf.get("BUSINESS_HOLIDAY_COUNTRY") or "") or None
-    return BusinessCalendar(
-        time_zone=settings.TIME_ZONE,
-        hours={int(day): (_business_hours(),) for day in conf.get("BUSINESS_WEEKDAYS")},
-        country=country,
-    )
-
-
-def reopen_window_end(resolved_at: datetime) -> datetime:
-    """When an incident resolved at ``resolved_at`` closes by itself.
-
-    ``INCIDENT_AUTO_CLOSE_BUSINESS_DAYS`` full working days of the business calendar after
-    it was resolved (3 days of 08:00-18:00 from Friday 17:00 end on Wednesday 17:00).
-    """
-    start, end = _business_hours()
-    day = datetime.combine(date.min, end) - datetime.combine(date.min, start)
-    if day <= timedelta(0):
-        day += timedelta(days=1)  # hours across midnight, or 00:00-00:00
-    days = int(conf.get("INCIDENT_AUTO_CLOSE_BUSINESS_DAYS"))
-    return add_business_time(business_calendar(), resolved_at, day * days)
 
 
 # --- categories -------------------------------------------------------------------------------
@@ -587,44 +552,6 @@ def comment_on_incident(
 
 
 # --- guards and effects (registered in apps.py) -----------------------------------------------
-
-
-def may_reopen(incident: Any, actor: Any) -> str | None:
-    """Guard: the service desk reopens any time; the requester only inside the window."""
-    if actor is None or policy.can(actor, "change", incident):
-        return None
-    if actor.pk == incident.requester_id and incident.can_reopen_by_requester():
-        return None
-    if actor.pk == incident.requester_id:
-        return "The time to reopen this incident has passed; please open a new one."
-    return "Only the service desk or the requester may reopen this incident."
-
-
-def start_reopen_window(incident: Any, **kwargs: Any) -> None:
-    """Effect of resolving: the incident closes by itself when the window ends."""
-    incident.auto_close_at = reopen_window_end(incident.resolved_at or timezone.now())
-    incident.save(update_fields=["auto_close_at"])
-
-
-def end_reopen_window(incident: Any, **kwargs: Any) -> None:
-    """Effect of closing: nothing is left to close by itself."""
-    if incident.auto_close_at is not None:
-        incident.auto_close_at = None
-        incident.save(update_fields=["auto_close_at"])
-
-
-def count_reopen(incident: Any, **kwargs: Any) -> None:
-    """Effect of reopening: one more reopen, and no automatic closing any more."""
-    incident.reopen_count += 1
-    incident.auto_close_at = None
-    incident.save(update_fields=["reopen_count", "auto_close_at"])
-
-
-def clear_hold_reason(incident: Any, **kwargs: Any) -> None:
-    """Effect of leaving "on hold": the reason no longer applies."""
-    if incident.hold_reason:
-        incident.hold_reason = ""
-        incident.save(update_fields=["hold_reason"])
 
 
 def close_resolved(*, now: datetime | None = None, batch_size: int = 500) -> int:

@@ -12,7 +12,7 @@ from steward.accounts import services as accounts
 from steward.accounts.tests.factories import make_agent, make_organisation, make_person, make_team
 from steward.core.errors import Forbidden, RuleViolation
 from steward.core.models import AuditEntry
-from steward.incidents import services, tasks
+from steward.incidents import hooks, services, tasks
 from steward.incidents.models import Incident
 from steward.incidents.tests.factories import (
     make_assigned_incident,
@@ -50,7 +50,7 @@ def resolved(incident: Incident, actor: object = None) -> Incident:
 def resolved_at(incident: Incident, when: datetime) -> Incident:
     """Pretend the incident was resolved at ``when`` (with the window that gives)."""
     Incident.objects.filter(pk=incident.pk).update(
-        resolved_at=when, auto_close_at=services.reopen_window_end(when)
+        resolved_at=when, auto_close_at=hooks.reopen_window_end(when)
     )
     return Incident.objects.get(pk=incident.pk)
 
@@ -296,7 +296,7 @@ def test_resolving_needs_a_code_and_notes() -> None:
     )
     assert done.state == "resolved" and done.resolution_code == "solved_permanently"
     assert done.resolved_at is not None
-    assert done.auto_close_at == services.reopen_window_end(done.resolved_at)
+    assert done.auto_close_at == hooks.reopen_window_end(done.resolved_at)
 
 
 # --- the reopening window and automatic closing ------------------------------------------------
@@ -304,7 +304,7 @@ def test_resolving_needs_a_code_and_notes() -> None:
 
 def test_the_window_is_counted_in_business_days() -> None:
     # Friday 17:00 + 3 days of 08:00-18:00 = Wednesday 17:00
-    assert services.reopen_window_end(FRIDAY_5PM) == datetime(2026, 11, 25, 17, tzinfo=UTC)
+    assert hooks.reopen_window_end(FRIDAY_5PM) == datetime(2026, 11, 25, 17, tzinfo=UTC)
 
 
 def test_auto_close_after_the_window_is_idempotent(settings: object) -> None:
