@@ -20,6 +20,8 @@ def test_the_ticket_page_runs_the_incident_workflow_with_its_fields() -> None:
     client.force_login(agent)
     page = client.get(incident.get_absolute_url())
     assert "on_hold" in {t.target for t in page.context["transitions"]}
+    labels = [label for label, _value in page.context["kind_facts"]]
+    assert "Contact type" in labels and "Reopen count" in labels
     url = reverse("tickets:ticket_transition", args=[incident.number, "on_hold"])
     form = client.get(url).context["form"]
     assert "hold_reason" in form.fields

@@ -130,12 +130,27 @@ def _links(ticket: Ticket, user: Person) -> list[dict[str, Any]]:
     return rows
 
 
+def kind_facts(ticket: Ticket) -> list[tuple[str, Any]]:
+    """The fields a ticket's kind adds to the base (an incident's category, contact type...)."""
+    base = {field.name for field in Ticket._meta.concrete_fields}
+    facts = []
+    for field in ticket._meta.concrete_fields:
+        if field.name in base or field.name.endswith("_ptr") or not field.editable:
+            continue
+        value = getattr(ticket, field.name)
+        if field.choices:
+            value = getattr(ticket, f"get_{field.name}_display")()
+        facts.append((str(field.verbose_name).capitalize(), value))
+    return facts
+
+
 def _render(request: HttpRequest, ticket: Ticket, status: int = 200, **forms: Any) -> HttpResponse:
     user = _me(request)
     staff = policy.has_model_permission(user, Ticket, "change")
     may_change = policy.can(user, "change", ticket)
     context = {
         "ticket": ticket,
+        "kind_facts": kind_facts(ticket),
         "state": workflow.state_of(ticket),
         "transitions": workflow.allowed_transitions(ticket, user) if may_change else [],
         "timeline": timeline(ticket, user, staff=staff),
