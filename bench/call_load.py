@@ -9,49 +9,19 @@ from __future__ import annotations
 
 import random
 import threading
-import time
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 
 import httpx
 
-from bench.load import ERROR_EXAMPLES, REQUEST_TIMEOUT, LoadResult, _Budget, run_workers
+from bench.load import REQUEST_TIMEOUT, LoadResult, _Budget, run_workers, worker
 
 #: Sends one request with the thread's client and random generator, returns the answer.
 Call = Callable[[httpx.Client, random.Random], httpx.Response]
 
 
-def _worker(
-    client: httpx.Client,
-    call: Call,
-    rng: random.Random,
-    expect: int,
-    budget: _Budget,
-    result: LoadResult,
-    lock: threading.Lock,
-) -> None:
-    latencies: list[float] = []
-    statuses: Counter[int] = Counter()
-    errors: list[str] = []
-    while budget.take():
-        started = time.perf_counter()
-        try:
-            response = call(client, rng)
-            response.read()
-            status = response.status_code
-            problem = "" if status == expect else f"HTTP {status}: {response.text[:200]}"
-        except httpx.HTTPError as exc:
-            status, problem = 0, f"{type(exc).__name__}: {exc}"
-        latencies.append((time.perf_counter() - started) * 1000)
-        statuses[status] += 1
-        if problem:
-            errors.append(problem)
-    with lock:
-        result.latencies_ms += latencies
-        result.statuses.update(statuses)
-        result.errors += len(errors)
-        room = ERROR_EXAMPLES - len(result.error_examples)
-        result.error_examples += errors[: max(room, 0)]
+def _bound(call: Call, rng: random.Random) -> Callable[[httpx.Client], httpx.Response]:
+    """``call`` with this thread's own random generator."""
+    return lambda client: call(client, rng)
 
 
 def _phase(
@@ -68,8 +38,15 @@ def _phase(
     budget = _Budget(seconds=seconds, requests=requests)
     threads = [
         threading.Thread(
-            target=_worker,
-            args=(client, call, random.Random(seed * 1000 + n), expect, budget, result, lock),
+            target=worker,
+            args=(
+                client,
+                _bound(call, random.Random(seed * 1000 + n)),
+                expect,
+                budget,
+                result,
+                lock,
+            ),
             daemon=True,
         )
         for n, client in enumerate(clients)

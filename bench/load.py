@@ -11,7 +11,7 @@ import math
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import httpx
@@ -93,23 +93,25 @@ class _Budget:
             return True
 
 
-def _worker(
+def worker(
     client: httpx.Client,
-    path: str,
+    send: Callable[[httpx.Client], httpx.Response],
+    expect: int,
     budget: _Budget,
     result: LoadResult,
     lock: threading.Lock,
 ) -> None:
+    """One client thread: ``send`` until the budget runs out, then add its figures."""
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
     errors: list[str] = []
     while budget.take():
         started = time.perf_counter()
         try:
-            response = client.get(path)
+            response = send(client)
             response.read()
             status = response.status_code
-            problem = "" if status == 200 else f"HTTP {status}: {response.text[:200]}"
+            problem = "" if status == expect else f"HTTP {status}: {response.text[:200]}"
         except httpx.HTTPError as exc:
             status, problem = 0, f"{type(exc).__name__}: {exc}"
         latencies.append((time.perf_counter() - started) * 1000)
@@ -131,7 +133,11 @@ def _phase(
     lock = threading.Lock()
     budget = _Budget(seconds=seconds, requests=requests)
     threads = [
-        threading.Thread(target=_worker, args=(client, path, budget, result, lock), daemon=True)
+        threading.Thread(
+            target=worker,
+            args=(client, lambda c: c.get(path), 200, budget, result, lock),
+            daemon=True,
+        )
         for client in clients
     ]
     return run_workers(threads, budget, result)
