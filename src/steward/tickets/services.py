@@ -58,6 +58,16 @@ AUDITED_FIELDS = (
 # --- priority --------------------------------------------------------------------------------
 
 
+def priority_matrix() -> dict[tuple[int, int], int]:
+    """The whole matrix in one query: the administrators' cells over ITIL's defaults."""
+    cells = dict(DEFAULT_MATRIX)
+    for impact, urgency, priority in PriorityRule.objects.values_list(
+        "impact", "urgency", "priority"
+    ):
+        cells[(impact, urgency)] = priority
+    return cells
+
+
 def priority_for(impact: int, urgency: int) -> int:
     """The matrix's priority for impact x urgency (the administrators' matrix, or ITIL's)."""
     rule = PriorityRule.objects.filter(impact=impact, urgency=urgency).values_list(

@@ -202,3 +202,19 @@ def test_administrators_edit_the_priority_matrix_and_agents_only_read_it() -> No
     assert admin.post(url, {**cells, "cell-3-3": "4"}).status_code == 302
     assert PriorityRule.objects.get(impact=3, urgency=3).priority == 4
     assert make_ticket(impact=3, urgency=3).priority == 4
+
+
+def test_the_ticket_page_costs_the_same_with_more_links() -> None:
+    ticket, agent = make_assigned_ticket()
+    client = signed_in(agent)
+    services.link_tickets(actor=agent, source=ticket, target=make_ticket(), link_type="related_to")
+    with CaptureQueriesContext(connection) as few:
+        client.get(ticket.get_absolute_url())
+    for _ in range(5):
+        services.link_tickets(
+            actor=agent, source=ticket, target=make_ticket(), link_type="related_to"
+        )
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(ticket.get_absolute_url())
+    assert len(page.context["links"]) == 6
+    assert len(many) == len(few)

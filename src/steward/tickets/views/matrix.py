@@ -27,6 +27,7 @@ def priority_matrix(request: HttpRequest) -> HttpResponse:
         if not may_change:
             raise Forbidden("Only administrators may change the priority matrix.")
         changed = 0
+        current = services.priority_matrix()
         for impact in Impact.values:
             for urgency in Urgency.values:
                 raw = request.POST.get(f"cell-{impact}-{urgency}", "")
@@ -38,7 +39,7 @@ def priority_matrix(request: HttpRequest) -> HttpResponse:
                 if priority not in Priority.values:
                     errors.append(f"{raw} is not a priority.")
                     continue
-                if services.priority_for(impact, urgency) != priority:
+                if current[(impact, urgency)] != priority:
                     try:
                         services.set_priority_rule(
                             actor=user, impact=impact, urgency=urgency, priority=priority
@@ -50,12 +51,12 @@ def priority_matrix(request: HttpRequest) -> HttpResponse:
         if not errors:
             messages.success(request, f"{changed} cells changed. Open tickets keep their priority.")
             return redirect("tickets:priority_matrix")
+    matrix = services.priority_matrix()
     rows = [
         {
             "impact": impact,
             "cells": [
-                {"urgency": urgency, "priority": services.priority_for(impact, urgency)}
-                for urgency in Urgency
+                {"urgency": urgency, "priority": matrix[(impact, urgency)]} for urgency in Urgency
             ],
         }
         for impact in Impact

@@ -118,12 +118,16 @@ def timeline(ticket: Ticket, user: Person, *, staff: bool) -> list[Moment]:
 
 
 def _links(ticket: Ticket, user: Person) -> list[dict[str, Any]]:
-    visible = Ticket.objects.visible_to(user).values("pk")
+    links = list(TicketLink.objects.touching(ticket).select_related("source", "target"))
+    others = {link.target_id if link.source_id == ticket.pk else link.source_id for link in links}
+    visible = set(
+        Ticket.objects.visible_to(user).filter(pk__in=others).values_list("pk", flat=True)
+    )
     rows = []
-    for link in TicketLink.objects.touching(ticket).select_related("source", "target"):
+    for link in links:
         outgoing = link.source_id == ticket.pk
         other = link.target if outgoing else link.source
-        if not visible.filter(pk=other.pk).exists():
+        if other.pk not in visible:
             continue
         label = LinkType(link.link_type).label if outgoing else LINK_INVERSE_LABELS[link.link_type]
         rows.append({"link": link, "label": label, "other": other})
