@@ -278,9 +278,22 @@ def transition_ticket(
 # --- comments and attachments -----------------------------------------------------------------
 
 
+def works_on(actor: Person, ticket: Ticket) -> bool:
+    """Is ``actor`` on the service desk's side of ``ticket`` (not only its requester)?"""
+    return policy.can(actor, "change", ticket) or policy.has_model_permission(actor, Comment, "add")
+
+
+def may_add_to(actor: Person, ticket: Ticket) -> bool:
+    """May ``actor`` add anything (replies, files, links, time) to a ticket they can see?
+
+    The entrances ask this before parsing a request; each service then checks its details.
+    """
+    return ticket.requester_id == actor.pk or works_on(actor, ticket)
+
+
 def _may_comment(actor: Person, ticket: Ticket, *, is_public: bool) -> None:
     policy.require(actor, "view", ticket)
-    if policy.can(actor, "change", ticket) or policy.has_model_permission(actor, Comment, "add"):
+    if works_on(actor, ticket):
         return
     if ticket.requester_id == actor.pk and is_public:
         return

@@ -145,7 +145,7 @@ class _OnTicketCreate:
             ticket = Ticket.objects.visible_to(user).get(pk=int(str(raw)))
         except (Ticket.DoesNotExist, TypeError, ValueError):
             return False
-        return ticket.requester_id == user.pk or policy.can(user, "change", ticket)
+        return services.may_add_to(user, ticket)
 
 
 class CommentViewSet(_OnTicketCreate, CreateMixin, StewardViewSet):

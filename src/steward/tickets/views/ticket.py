@@ -165,7 +165,7 @@ def _render(request: HttpRequest, ticket: Ticket, status: int = 200, **forms: An
         "watchers": ticket.watchers.all() if staff else [],
         "staff": staff,
         "may_change": may_change,
-        "may_comment": may_change or ticket.requester_id == user.pk,
+        "may_comment": services.may_add_to(user, ticket),
         "comment_form": forms.get("comment_form") or f.CommentForm(staff=staff),
         "attachment_form": forms.get("attachment_form") or f.AttachmentForm(),
         "link_form": forms.get("link_form") or f.LinkForm(),
