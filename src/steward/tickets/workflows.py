@@ -18,40 +18,66 @@ CLOSED = State(S.CLOSED, S.CLOSED.label, Category.CLOSED)
 CANCELLED = State(S.CANCELLED, S.CANCELLED.label, Category.CLOSED)
 
 RESOLVE_GUARDS = ("tickets.children_resolved",)
+RESOLUTION = ("resolution",)
+
+
+def _start(sources: tuple[str, ...], *, fields: tuple[str, ...]) -> Transition:
+    return Transition(
+        sources,
+        S.IN_PROGRESS,
+        "Start work",
+        requires=("assignee",),
+        fields=fields,
+        effects=("sla.resume",),
+    )
+
+
+def _hold(sources: tuple[str, ...]) -> Transition:
+    return Transition(sources, S.ON_HOLD, "Put on hold", effects=("sla.pause",))
+
+
+def _finish(sources: tuple[str, ...], target: str, label: str) -> Transition:
+    """Resolving (or, where there is no resolved state, closing): a resolution is needed."""
+    return Transition(
+        sources,
+        target,
+        label,
+        requires=RESOLUTION,
+        fields=RESOLUTION,
+        guards=RESOLVE_GUARDS,
+        effects=("sla.stop",),
+    )
+
+
+def _reopen(source: str) -> Transition:
+    return Transition((source,), S.IN_PROGRESS, "Reopen", effects=("sla.resume",))
+
+
+CLOSE = Transition((S.RESOLVED,), S.CLOSED, "Close")
+
+
+def _cancel(sources: tuple[str, ...]) -> Transition:
+    return Transition(
+        sources,
+        S.CANCELLED,
+        "Cancel",
+        requires=RESOLUTION,
+        fields=RESOLUTION,
+        effects=("sla.stop",),
+    )
+
 
 FULL = Workflow(
     states=(NEW, ASSIGNED, IN_PROGRESS, ON_HOLD, RESOLVED, CLOSED, CANCELLED),
     initial=S.NEW,
     transitions=(
         Transition((S.NEW,), S.ASSIGNED, "Assign", requires=("team",), fields=("team", "assignee")),
-        Transition(
-            (S.NEW, S.ASSIGNED, S.ON_HOLD),
-            S.IN_PROGRESS,
-            "Start work",
-            requires=("assignee",),
-            fields=("assignee",),
-            effects=("sla.resume",),
-        ),
-        Transition((S.ASSIGNED, S.IN_PROGRESS), S.ON_HOLD, "Put on hold", effects=("sla.pause",)),
-        Transition(
-            (S.ASSIGNED, S.IN_PROGRESS),
-            S.RESOLVED,
-            "Resolve",
-            requires=("resolution",),
-            fields=("resolution",),
-            guards=RESOLVE_GUARDS,
-            effects=("sla.stop",),
-        ),
-        Transition((S.RESOLVED,), S.IN_PROGRESS, "Reopen", effects=("sla.resume",)),
-        Transition((S.RESOLVED,), S.CLOSED, "Close"),
-        Transition(
-            (S.NEW, S.ASSIGNED, S.IN_PROGRESS, S.ON_HOLD),
-            S.CANCELLED,
-            "Cancel",
-            requires=("resolution",),
-            fields=("resolution",),
-            effects=("sla.stop",),
-        ),
+        _start((S.NEW, S.ASSIGNED, S.ON_HOLD), fields=("assignee",)),
+        _hold((S.ASSIGNED, S.IN_PROGRESS)),
+        _finish((S.ASSIGNED, S.IN_PROGRESS), S.RESOLVED, "Resolve"),
+        _reopen(S.RESOLVED),
+        CLOSE,
+        _cancel((S.NEW, S.ASSIGNED, S.IN_PROGRESS, S.ON_HOLD)),
     ),
 )
 
@@ -59,34 +85,12 @@ LITE = Workflow(
     states=(NEW, IN_PROGRESS, ON_HOLD, RESOLVED, CLOSED, CANCELLED),
     initial=S.NEW,
     transitions=(
-        Transition(
-            (S.NEW, S.ON_HOLD),
-            S.IN_PROGRESS,
-            "Start work",
-            requires=("assignee",),
-            fields=("assignee", "team"),
-            effects=("sla.resume",),
-        ),
-        Transition((S.IN_PROGRESS,), S.ON_HOLD, "Put on hold", effects=("sla.pause",)),
-        Transition(
-            (S.NEW, S.IN_PROGRESS),
-            S.RESOLVED,
-            "Resolve",
-            requires=("resolution",),
-            fields=("resolution",),
-            guards=RESOLVE_GUARDS,
-            effects=("sla.stop",),
-        ),
-        Transition((S.RESOLVED,), S.IN_PROGRESS, "Reopen", effects=("sla.resume",)),
-        Transition((S.RESOLVED,), S.CLOSED, "Close"),
-        Transition(
-            (S.NEW, S.IN_PROGRESS, S.ON_HOLD),
-            S.CANCELLED,
-            "Cancel",
-            requires=("resolution",),
-            fields=("resolution",),
-            effects=("sla.stop",),
-        ),
+        _start((S.NEW, S.ON_HOLD), fields=("assignee", "team")),
+        _hold((S.IN_PROGRESS,)),
+        _finish((S.NEW, S.IN_PROGRESS), S.RESOLVED, "Resolve"),
+        _reopen(S.RESOLVED),
+        CLOSE,
+        _cancel((S.NEW, S.IN_PROGRESS, S.ON_HOLD)),
     ),
     remap={S.ASSIGNED: S.NEW},
 )
@@ -98,17 +102,9 @@ FITS = Workflow(
         Transition(
             (S.NEW,), S.IN_PROGRESS, "Start work", requires=("assignee",), fields=("assignee",)
         ),
-        Transition(
-            (S.NEW, S.IN_PROGRESS),
-            S.RESOLVED,
-            "Resolve",
-            requires=("resolution",),
-            fields=("resolution",),
-            guards=RESOLVE_GUARDS,
-            effects=("sla.stop",),
-        ),
-        Transition((S.RESOLVED,), S.IN_PROGRESS, "Reopen", effects=("sla.resume",)),
-        Transition((S.RESOLVED,), S.CLOSED, "Close"),
+        _finish((S.NEW, S.IN_PROGRESS), S.RESOLVED, "Resolve"),
+        _reopen(S.RESOLVED),
+        CLOSE,
     ),
     remap={S.ASSIGNED: S.NEW, S.ON_HOLD: S.IN_PROGRESS, S.CANCELLED: S.CLOSED},
 )
@@ -118,16 +114,8 @@ CORE = Workflow(
     initial=S.NEW,
     transitions=(
         Transition((S.NEW,), S.IN_PROGRESS, "Start work", fields=("assignee",)),
-        Transition(
-            (S.NEW, S.IN_PROGRESS),
-            S.CLOSED,
-            "Close",
-            requires=("resolution",),
-            fields=("resolution",),
-            guards=RESOLVE_GUARDS,
-            effects=("sla.stop",),
-        ),
-        Transition((S.CLOSED,), S.IN_PROGRESS, "Reopen", effects=("sla.resume",)),
+        _finish((S.NEW, S.IN_PROGRESS), S.CLOSED, "Close"),
+        _reopen(S.CLOSED),
     ),
     remap={
         S.ASSIGNED: S.NEW,
