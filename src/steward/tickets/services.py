@@ -6,6 +6,7 @@ through ``transition_ticket`` (which is ``core.workflow.transition``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import IO, Any, BinaryIO, TypeVar, cast
 
@@ -113,6 +114,12 @@ def _check_text(field: str, text: str) -> None:
         raise RuleViolation({field: getattr(exc, "messages", [str(exc)])}) from exc
 
 
+def fields_refused_to(actor: Person, model: type[Ticket], names: Iterable[str]) -> set[str]:
+    """Of ``names``, the fields ``actor`` may not set when opening a ticket: routing it (and
+    opening it for somebody else) is the service desk's."""
+    return set() if _is_staff(actor, model) else set(names) & STAFF_FIELDS
+
+
 def _is_staff(actor: Person | None, model: type[Ticket]) -> bool:
     return actor is None or policy.has_model_permission(actor, model, "change")
 
@@ -163,10 +170,9 @@ def create_ticket(
         raise RuleViolation({"requester": "Who is this ticket for?"})
     if actor is not None:
         policy.require_add(actor, model, owner=requester)
-        if not _is_staff(actor, model):
-            staff_only = set(values) & STAFF_FIELDS
-            if staff_only:
-                raise Forbidden(f"Only the service desk may set {', '.join(sorted(staff_only))}.")
+        refused = fields_refused_to(actor, model, values)
+        if refused:
+            raise Forbidden(f"Only the service desk may set {', '.join(sorted(refused))}.")
     if not workflow.is_enabled(model):
         raise RuleViolation(
             {"__all__": f"{model._meta.verbose_name_plural} are off in this process profile."}

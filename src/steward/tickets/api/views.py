@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from steward.accounts.models import actor_of
-from steward.core import policy, uploads, workflow
+from steward.core import uploads, workflow
 from steward.core.api.viewsets import (
     CreateMixin,
     DestroyMixin,
@@ -71,13 +71,12 @@ class TicketViewSet(CreateMixin, UpdateMixin, StewardViewSet):
     def may_create(self, request: Request) -> bool:
         if not super().may_create(request):
             return False
-        # Routing a ticket is the service desk's: refuse before the choices are validated.
-        staff_only = services.STAFF_FIELDS - {"requester"}
+        # Refuse before the choices are validated, so the answer is 403, not "no such team".
         data: Any = request.data if hasattr(request.data, "keys") else {}
-        asks_staff = bool(staff_only & set(data.keys())) or (
-            "requester" in data and str(data.get("requester")) != str(request.user.pk)
-        )
-        return not asks_staff or policy.has_model_permission(request.user, Ticket, "change")
+        names = set(data.keys())
+        if str(data.get("requester")) == str(request.user.pk):
+            names.discard("requester")  # naming yourself as the requester is fine
+        return not services.fields_refused_to(actor_of(request), Ticket, names)
 
     def perform_create(self, serializer: Any) -> Ticket:
         return services.create_ticket(actor=actor_of(self.request), **serializer.validated_data)
