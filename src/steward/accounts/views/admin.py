@@ -7,9 +7,10 @@ and a write to it answers 403 (``Forbidden``, from the policy or the service).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
@@ -46,6 +47,30 @@ def _visible(queryset: QuerySet[Any], user: Person) -> QuerySet[Any]:
     return rows
 
 
+def _save_form(
+    request: HttpRequest,
+    form: forms.Form,
+    save: Callable[[], Any],
+    *,
+    done: str,
+    template: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """A form page: on a valid POST call ``save`` (one service), else show the form.
+
+    A rule the service refuses appears on the form, field by field.
+    """
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save()
+        except RuleViolation as exc:
+            apply_rule_violation(form, exc)
+        else:
+            messages.success(request, f"{saved} has been {done}.")
+            return redirect(saved)
+    return render(request, template, {"form": form, **context})
+
+
 # --- people --------------------------------------------------------------------------------
 
 
@@ -73,15 +98,14 @@ def person_create(request: HttpRequest) -> HttpResponse:
     user = _me(request)
     policy.require_add(user, Person)
     form = f.PersonCreateForm(request.POST or None, user=user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            person = services.create_person(actor=user, **form.service_arguments())
-        except RuleViolation as exc:
-            apply_rule_violation(form, exc)
-        else:
-            messages.success(request, f"{person} has been added.")
-            return redirect(person)
-    return render(request, "accounts/admin/person_form.html", {"form": form, "person": None})
+    return _save_form(
+        request,
+        form,
+        lambda: services.create_person(actor=user, **form.service_arguments()),
+        done="added",
+        template="accounts/admin/person_form.html",
+        context={"person": None},
+    )
 
 
 @login_required
@@ -123,15 +147,14 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = policy.get_for(user, Person.objects.all(), pk)
     policy.require(user, "change", person)
     form = f.PersonEditForm(request.POST or None, user=user, person=person)
-    if request.method == "POST" and form.is_valid():
-        try:
-            person = services.update_person(actor=user, person=person, **form.changes())
-        except RuleViolation as exc:
-            apply_rule_violation(form, exc)
-        else:
-            messages.success(request, f"{person} has been saved.")
-            return redirect(person)
-    return render(request, "accounts/admin/person_form.html", {"form": form, "person": person})
+    return _save_form(
+        request,
+        form,
+        lambda: services.update_person(actor=user, person=person, **form.changes()),
+        done="saved",
+        template="accounts/admin/person_form.html",
+        context={"person": person},
+    )
 
 
 @login_required
@@ -203,16 +226,13 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
     user = _me(request)
     policy.require_add(user, Organisation)
     form = f.OrganisationForm(request.POST or None, user=user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            organisation = services.create_organisation(actor=user, **form.cleaned_data)
-        except RuleViolation as exc:
-            apply_rule_violation(form, exc)
-        else:
-            messages.success(request, f"{organisation} has been added.")
-            return redirect(organisation)
-    return render(
-        request, "accounts/admin/organisation_form.html", {"form": form, "organisation": None}
+    return _save_form(
+        request,
+        form,
+        lambda: services.create_organisation(actor=user, **form.cleaned_data),
+        done="added",
+        template="accounts/admin/organisation_form.html",
+        context={"organisation": None},
     )
 
 
@@ -238,20 +258,15 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = policy.get_for(user, Organisation.objects.all(), pk)
     policy.require(user, "change", organisation)
     form = f.OrganisationEditForm(request.POST or None, user=user, organisation=organisation)
-    if request.method == "POST" and form.is_valid():
-        try:
-            organisation = services.update_organisation(
-                actor=user, organisation=organisation, **form.changes()
-            )
-        except RuleViolation as exc:
-            apply_rule_violation(form, exc)
-        else:
-            messages.success(request, f"{organisation} has been saved.")
-            return redirect(organisation)
-    return render(
+    return _save_form(
         request,
-        "accounts/admin/organisation_form.html",
-        {"form": form, "organisation": organisation},
+        form,
+        lambda: services.update_organisation(
+            actor=user, organisation=organisation, **form.changes()
+        ),
+        done="saved",
+        template="accounts/admin/organisation_form.html",
+        context={"organisation": organisation},
     )
 
 
@@ -280,15 +295,14 @@ def team_create(request: HttpRequest) -> HttpResponse:
     user = _me(request)
     policy.require_add(user, Team)
     form = f.TeamForm(request.POST or None, user=user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            team = services.create_team(actor=user, **form.cleaned_data)
-        except RuleViolation as exc:
-            apply_rule_violation(form, exc)
-        else:
-            messages.success(request, f"{team} has been added.")
-            return redirect(team)
-    return render(request, "accounts/admin/team_form.html", {"form": form, "team": None})
+    return _save_form(
+        request,
+        form,
+        lambda: services.create_team(actor=user, **form.cleaned_data),
+        done="added",
+        template="accounts/admin/team_form.html",
+        context={"team": None},
+    )
 
 
 def _render_team(
@@ -332,15 +346,14 @@ def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = f.TeamEditForm(request.POST or None, user=user, team=team)
     else:
         form = f.TeamLeadEditForm(request.POST or None, user=user, team=team)
-    if request.method == "POST" and form.is_valid():
-        try:
-            team = services.update_team(actor=user, team=team, **form.changes())
-        except RuleViolation as exc:
-            apply_rule_violation(form, exc)
-        else:
-            messages.success(request, f"{team} has been saved.")
-            return redirect(team)
-    return render(request, "accounts/admin/team_form.html", {"form": form, "team": team})
+    return _save_form(
+        request,
+        form,
+        lambda: services.update_team(actor=user, team=team, **form.changes()),
+        done="saved",
+        template="accounts/admin/team_form.html",
+        context={"team": team},
+    )
 
 
 @login_required
