@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
 
@@ -115,7 +115,7 @@ def _crosses_to_many(model: type[models.Model], lookup: str) -> bool:
     for part in lookup.split("__"):
         try:
             relation = current._meta.get_field(part)
-        except Exception:
+        except FieldDoesNotExist:
             return False
         if relation.many_to_many or relation.one_to_many:
             return True

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import IO, Any, BinaryIO, TypeVar, cast
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -110,8 +111,8 @@ def set_priority_rule(
 def _check_text(field: str, text: str) -> None:
     try:
         markdown.validate(text)
-    except Exception as exc:  # ValidationError with a clear message
-        raise RuleViolation({field: getattr(exc, "messages", [str(exc)])}) from exc
+    except ValidationError as exc:  # the same clear message, on the field it is about
+        raise RuleViolation({field: exc.messages}) from exc
 
 
 def fields_refused_to(actor: Person, model: type[Ticket], names: Iterable[str]) -> set[str]:
