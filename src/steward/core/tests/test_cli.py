@@ -299,3 +299,22 @@ def test_the_console_script_sets_up_an_install_without_prompts(tmp_path: Path) -
     unknown = run("frobnicate")
     assert unknown.returncode == 2
     assert "unknown command 'frobnicate'" in unknown.stderr
+
+
+def test_generated_passwords_never_start_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    # given the random source first yields a token that starts with a dash
+    from steward.core.management.commands import run
+
+    tokens = iter(["-starts-with-dash", "A-fine-password1"])
+    monkeypatch.setattr(run.secrets, "token_urlsafe", lambda _n: next(tokens))
+    # then the generator draws again rather than print something that reads as an option
+    assert run.generated_password() == "A-fine-password1"
+
+
+@pytest.mark.django_db
+def test_createadmin_accepts_a_password_that_starts_with_a_dash() -> None:
+    # a password an administrator chose may start with a dash; --password=VALUE carries it
+    out = steward("createadmin", "--email", "dash@example.test", f"--password=-{PASSWORD}")
+    assert "is ready" in out
+    person = Person.objects.get(email="dash@example.test")
+    assert person.check_password(f"-{PASSWORD}")

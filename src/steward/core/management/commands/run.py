@@ -25,10 +25,22 @@ from django.core.management.base import BaseCommand
 from steward.accounts.choices import RoleCode
 from steward.accounts.demo import DEMO_DOMAIN, load_demo
 from steward.accounts.models import Person
+from steward.accounts.services import bootstrap_administrator
 from steward.core import context
 from steward.core import demo as demo_data
 
 ADMIN_EMAIL = "admin@steward.test"
+
+
+def generated_password() -> str:
+    """A 16-character random password that never starts with ``-``.
+
+    A leading dash would read as an option when someone pastes it after ``--password``.
+    """
+    while True:
+        password = secrets.token_urlsafe(12)
+        if not password.startswith("-"):
+            return password
 
 
 class Command(BaseCommand):
@@ -56,10 +68,12 @@ class Command(BaseCommand):
         self._serve(options)
 
     def _first_start(self, *, with_demo: bool) -> None:
-        admin_password = secrets.token_urlsafe(12)
-        demo_password = secrets.token_urlsafe(12)
+        admin_password = generated_password()
+        demo_password = generated_password()
         with context.acting("cli"):
-            call_command("createadmin", email=ADMIN_EMAIL, password=admin_password, verbosity=0)
+            bootstrap_administrator(
+                email=ADMIN_EMAIL, password=admin_password, full_name="Administrator"
+            )
             demo = load_demo(password=demo_password) if with_demo else None
             extras = demo_data.load_all() if demo is not None and demo.created else []
         lines = [
