@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.db import models
@@ -14,6 +14,21 @@ from steward.core import context
 from steward.core.models import AuditEntry
 
 Snapshot = dict[str, Any]
+Listener = Callable[[AuditEntry, models.Model], None]
+
+_listeners: list[Listener] = []
+
+
+def listen(listener: Listener) -> None:
+    """Call ``listener(entry, obj)`` after every audit entry, inside the same transaction.
+
+    Every record change is audited, so this is the one place a higher layer (notifications,
+    SLA clocks) learns what happened without the lower layer knowing it exists. A listener
+    that raises rolls the business change back with it; one that only wants to act after
+    commit uses ``transaction.on_commit``.
+    """
+    if listener not in _listeners:
+        _listeners.append(listener)
 
 
 def _json_value(value: Any) -> Any:
@@ -65,7 +80,7 @@ def record(
     """Append one audit entry describing ``action`` on ``obj`` by ``actor``."""
     ctx = context.current()
     person = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEntry.objects.create(
+    entry = AuditEntry.objects.create(
         actor=person,
         actor_label=(getattr(person, "email", "") if person else "system")[:254],
         source=ctx.source,
@@ -77,3 +92,6 @@ def record(
         object_repr=(object_repr if object_repr is not None else str(obj))[:200],
         changes={key: _json_value(value) for key, value in (changes or {}).items()},
     )
+    for listener in _listeners:
+        listener(entry, obj)
+    return entry
