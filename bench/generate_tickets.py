@@ -1,14 +1,18 @@
-"""Synthetic tickets (plain tasks) on top of ``bench.generate``'s people and teams.
+"""Synthetic tickets (plain tasks or incidents) on top of ``bench.generate``'s people and teams.
 
 Run against a database filled by ``bench.generate`` (``DATABASE_URL``)::
 
-    python -m bench.generate_tickets --tickets 1000000 [--seed 1] [--batch-size 5000] [--audit]
+    python -m bench.generate_tickets --tickets 1000000 [--kind ticket|incident] [--seed 1]
+        [--batch-size 5000] [--audit] [--search]
 
 Proportions, for ``--tickets N``:
 
 * **Kind and number**: every ticket is a plain ``tickets.ticket`` (a task) numbered
-  ``TSK0000001`` upwards, in id order; afterwards the ``task`` number sequence restarts after
-  the last one (``core.numbering.restart_after``), so new tickets carry on from there.
+  ``TSK0000001`` upwards, in id order; with ``--kind incident`` an ``incidents.incident``
+  numbered ``INC0000001`` upwards, its incident row beside the ticket row (contact type by
+  the requester's source: portal, e-mail, or phone for the API's share; resolved and closed
+  ones with a resolution code). Afterwards the kind's number sequence restarts after the
+  last one (``core.numbering.restart_after``), so new tickets carry on from there.
 * **When**: opened over the two years before ``--until`` (default: now, to the hour), evenly
   in id order, as a live system inserts them.
 * **Open or not**: a ticket opened ``d`` days ago is still open with probability
@@ -66,6 +70,24 @@ from steward.tickets.choices import DEFAULT_MATRIX, TicketState
 KIND = "tickets.ticket"
 PREFIX = "TSK"
 SEQUENCE = "task"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a generated ticket is: its ``kind`` value, number prefix and number sequence."""
+
+    label: str
+    prefix: str
+    sequence: str
+    action: str
+
+
+KINDS = {
+    "ticket": Kind(KIND, PREFIX, SEQUENCE, "ticket.created"),
+    "incident": Kind("incidents.incident", "INC", "incident", "incident.created"),
+}
+#: Contact type of a generated incident, by the source its creation came from.
+CONTACT_TYPES = {"web": "portal", "email": "email", "api": "phone"}
 SPAN = timedelta(days=730)
 OPEN_FLOOR = 0.10
 OPEN_RECENT = 0.61
@@ -227,7 +249,13 @@ def _lognormal(rng: random.Random, median: float, sigma: float) -> float:
 
 
 def draw_ticket(
-    rng: random.Random, population: Population, *, index: int, total: int, until: datetime
+    rng: random.Random,
+    population: Population,
+    *,
+    index: int,
+    total: int,
+    until: datetime,
+    kind: Kind = KINDS["ticket"],
 ) -> DrawnTicket:
     """The ``index``-th of ``total`` tickets (0-based); see the module doc for proportions.
 
@@ -289,8 +317,8 @@ def draw_ticket(
         assignee = None
     number = index + 1
     values: dict[str, Any] = {
-        "kind": KIND,
-        "number": f"{PREFIX}{number:07d}",
+        "kind": kind.label,
+        "number": f"{kind.prefix}{number:07d}",
         "title": title,
         "description": description,
         "resolution": resolution,
@@ -406,7 +434,7 @@ def load_population(rng: random.Random) -> Population:
     )
 
 
-def _audit_entry(drawn: DrawnTicket, ticket_id: int) -> Any:
+def _audit_entry(drawn: DrawnTicket, ticket_id: int, kind: Kind = KINDS["ticket"]) -> Any:
     from steward.core.models import AuditEntry
 
     values = drawn.values
@@ -417,17 +445,48 @@ def _audit_entry(drawn: DrawnTicket, ticket_id: int) -> Any:
         source=drawn.source,
         request_id=drawn.request_id,
         remote_addr="" if drawn.source == "email" else "192.0.2.10",
-        action="ticket.created",
-        object_type=KIND,
+        action=kind.action,
+        object_type=kind.label,
         object_id=str(ticket_id),
         object_repr=values["number"],
         changes=created_changes(values),
     )
 
 
+def _incident_rows(drawn: Sequence[DrawnTicket], rows: Sequence[Any]) -> list[Any]:
+    """The incident rows beside freshly inserted ticket rows (multi-table inheritance)."""
+    from steward.incidents.choices import IncidentResolutionCode, IncidentState
+    from steward.incidents.models import Incident
+
+    incidents = []
+    for ticket, row in zip(drawn, rows, strict=True):
+        state = ticket.values["state"]
+        finished = state in (IncidentState.RESOLVED, IncidentState.CLOSED)
+        incident = Incident(
+            **ticket.values,
+            ticket_ptr_id=row.pk,
+            contact_type=CONTACT_TYPES[ticket.source],
+            hold_reason="awaiting_caller" if state == IncidentState.ON_HOLD else "",
+            resolution_code=IncidentResolutionCode.SOLVED_PERMANENTLY if finished else "",
+        )
+        if state == IncidentState.RESOLVED:
+            incident.auto_close_at = ticket.values["resolved_at"] + AUTO_CLOSE_AFTER
+        incidents.append(incident)
+    return incidents
+
+
+def _insert_incidents(incidents: list[Any]) -> None:
+    """``bulk_create`` refuses inherited models; insert only the incident table's columns."""
+    from steward.incidents.models import Incident
+
+    fields = [f for f in Incident._meta.local_concrete_fields]
+    Incident._base_manager._insert(incidents, fields=fields)  # type: ignore[attr-defined]
+
+
 def generate_tickets(
     *,
     tickets: int,
+    kind: str = "ticket",
     seed: int = 1,
     batch_size: int = DEFAULT_BATCH_SIZE,
     audit: bool = False,
@@ -443,6 +502,7 @@ def generate_tickets(
     from steward.core.models import AuditEntry
     from steward.tickets.models import Ticket
 
+    chosen = KINDS[kind]
     if not MIN_TICKETS <= tickets <= MAX_TICKETS:
         raise ValueError(f"tickets must be between {MIN_TICKETS} and {MAX_TICKETS}")
     if batch_size < 1:
@@ -458,14 +518,18 @@ def generate_tickets(
     next_report = max(batch_size, tickets // 10)
     for first in range(0, tickets, batch_size):
         drawn = [
-            draw_ticket(rng, population, index=index, total=tickets, until=until)
+            draw_ticket(rng, population, index=index, total=tickets, until=until, kind=chosen)
             for index in range(first, min(first + batch_size, tickets))
         ]
         rows = [Ticket(**ticket.values) for ticket in drawn]
         with transaction.atomic():
             Ticket.objects.bulk_create(rows, batch_size=batch_size)
+            if chosen.label != KIND:
+                _insert_incidents(_incident_rows(drawn, rows))
             if audit:
-                entries = [_audit_entry(d, row.pk) for d, row in zip(drawn, rows, strict=True)]
+                entries = [
+                    _audit_entry(d, row.pk, chosen) for d, row in zip(drawn, rows, strict=True)
+                ]
                 AuditEntry.objects.bulk_create(entries, batch_size=batch_size)
                 result.audit_entries += len(entries)
         result.tickets += len(rows)
@@ -475,7 +539,7 @@ def generate_tickets(
             say(f"{result.tickets}/{tickets} tickets ({time.perf_counter() - started:.1f}s)")
             next_report += max(batch_size, tickets // 10)
     with transaction.atomic():
-        numbering.restart_after(SEQUENCE, tickets)
+        numbering.restart_after(chosen.sequence, tickets)
     if search:
         from steward.tickets.search import reindex_all
 
@@ -509,6 +573,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Fill the configured database (people generated already) with tickets.",
     )
     parser.add_argument("--tickets", type=int, default=100_000, help="how many (default 100000)")
+    parser.add_argument(
+        "--kind", choices=sorted(KINDS), default="ticket", help="what to generate (default ticket)"
+    )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     parser.add_argument(
@@ -529,6 +596,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = generate_tickets(
             tickets=args.tickets,
+            kind=args.kind,
             seed=args.seed,
             batch_size=args.batch_size,
             audit=args.audit,

@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 
 from bench.call_load import run_calls
-from bench.generate_tickets import PREFIX
+from bench.generate_tickets import KINDS
 from bench.load import LoadResult
 from bench.tickets_common import (
     PROXY_HEADERS,
@@ -37,7 +37,7 @@ from bench.tickets_common import (
     speaker,
     tickets_count,
 )
-from bench.tickets_prepare import TICKETS_PATH, creation_body
+from bench.tickets_prepare import API_PATHS, creation_body
 from bench.tickets_site import running_ticket_site
 
 NAME = "ticket_create"
@@ -54,13 +54,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=100_000,
         help="tickets generated before (default 100000)",
     )
+    parser.add_argument(
+        "--kind",
+        choices=sorted(API_PATHS),
+        default="ticket",
+        help="create plain tickets (default) or incidents (routed by assignment rules)",
+    )
     add_load_arguments(parser, duration=15.0)
 
 
 def measure(args: argparse.Namespace, database: str) -> dict[str, Any]:
     load_before = os.getloadavg()[0]
     prepare = ["create", "--people", str(args.people), "--tickets", str(args.tickets)]
-    prepare += ["--seed", str(args.seed)]
+    prepare += ["--seed", str(args.seed), "--kind", args.kind]
+    path = API_PATHS[args.kind]
     with running_ticket_site(
         database, prepare=prepare, workers=args.workers, keep=args.keep, say=say
     ) as site:
@@ -68,8 +75,8 @@ def measure(args: argparse.Namespace, database: str) -> dict[str, Any]:
         requesters, team = facts["requesters"], facts["team_id"]
 
         def create(client: httpx.Client, rng: random.Random) -> httpx.Response:
-            body = creation_body(rng, requesters=requesters, team=team)
-            return client.post(TICKETS_PATH, json=body)
+            body = creation_body(rng, requesters=requesters, team=team, kind=args.kind)
+            return client.post(path, json=body)
 
         headers = {
             **PROXY_HEADERS,
@@ -94,9 +101,11 @@ def measure(args: argparse.Namespace, database: str) -> dict[str, Any]:
 
         say(f"{database}: {args.warmup:g}s warm-up, then creating at {args.concurrency}")
         figures = measure_phase(site, load, args)
-        last_number = int(facts["last_number"].removeprefix(PREFIX))
+        last_number = int(facts["last_number"].removeprefix(KINDS[args.kind].prefix))
         check = site.run(
             "check",
+            "--kind",
+            args.kind,
             "--after-id",
             str(facts["last_generated_id"]),
             "--after-number",
@@ -107,7 +116,8 @@ def measure(args: argparse.Namespace, database: str) -> dict[str, Any]:
         return {
             "database": database,
             "database_version": facts["database_version"],
-            "endpoint": f"POST {TICKETS_PATH}",
+            "endpoint": f"POST {path}",
+            "kind": args.kind,
             "as": "agent",
             "people": args.people,
             "tickets_before": facts["tickets"],

@@ -44,6 +44,9 @@ if TYPE_CHECKING:
     from steward.accounts.models import Person, Team
 
 TICKETS_PATH = "/api/v1/tickets/"
+INCIDENTS_PATH = "/api/v1/incidents/"
+#: Where each kind is created and listed through the API.
+API_PATHS = {"ticket": TICKETS_PATH, "incident": INCIDENTS_PATH}
 QUEUE_PATH = "/tickets/"
 TOKEN_NAME = "benchmark"
 #: Requesters the creation load picks from (each request a random one of them).
@@ -57,9 +60,9 @@ def queue_path(team_id: int) -> str:
     return f"{QUEUE_PATH}?team={team_id}&sort=priority"
 
 
-def api_path(team_id: int) -> str:
-    """The same queue through the API: the team's open tickets by priority."""
-    return f"{TICKETS_PATH}?team={team_id}&is_open=true&ordering=priority"
+def api_path(team_id: int, kind: str = "ticket") -> str:
+    """The same queue through the API: the team's open tickets (or incidents) by priority."""
+    return f"{API_PATHS[kind]}?team={team_id}&is_open=true&ordering=priority"
 
 
 # --- plans ---------------------------------------------------------------------------------
@@ -167,7 +170,13 @@ def _database_version() -> str:
 
 
 def fill(
-    *, people: int, tickets: int, seed: int, audit: bool = False, search: bool = False
+    *,
+    people: int,
+    tickets: int,
+    seed: int,
+    audit: bool = False,
+    search: bool = False,
+    kind: str = "ticket",
 ) -> dict[str, Any]:
     """Migrate, generate people and tickets, vacuum; the timings and what went in."""
     from django.core.management import call_command
@@ -181,7 +190,9 @@ def fill(
     migrated = time.perf_counter()
     generate(people=people, seed=seed)
     generated = time.perf_counter()
-    result = generate_tickets(tickets=tickets, seed=seed, audit=audit, search=search, progress=_say)
+    result = generate_tickets(
+        tickets=tickets, kind=kind, seed=seed, audit=audit, search=search, progress=_say
+    )
     ticketed = time.perf_counter()
     vacuum_analyze()
     vacuumed = time.perf_counter()
@@ -260,7 +271,7 @@ def _captured() -> Iterator[list[str]]:
 def later_page(path: str, content: str) -> str:
     """A later page of the same list: the third page of the web queue, or the API's next
     page (its ``next`` link, made relative)."""
-    if path.startswith(TICKETS_PATH):
+    if path.startswith(tuple(API_PATHS.values())):
         parts = urlsplit(json.loads(content)["next"])
         return f"{parts.path}?{parts.query}"
     return f"{path}&page=3"
@@ -295,13 +306,15 @@ def _ask(client: Client, path: str, headers: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def prepare_queue(*, people: int, tickets: int, seed: int, team_choice: str) -> dict[str, Any]:
+def prepare_queue(
+    *, people: int, tickets: int, seed: int, team_choice: str, kind: str = "ticket"
+) -> dict[str, Any]:
     from django.test import Client
 
     from steward.accounts import services
     from steward.core import context
 
-    facts = fill(people=people, tickets=tickets, seed=seed)
+    facts = fill(people=people, tickets=tickets, seed=seed, kind=kind)
     team, team_tickets, team_open = _team_for_queue(team_choice)
     agent = _agent_in(team)
     password = secrets.token_urlsafe(18)
@@ -312,7 +325,7 @@ def prepare_queue(*, people: int, tickets: int, seed: int, team_choice: str) -> 
     web_client = Client()
     web_client.force_login(agent)
     web = _ask(web_client, queue_path(team.pk), {})
-    api = _ask(Client(), api_path(team.pk), {"Authorization": f"Bearer {token}"})
+    api = _ask(Client(), api_path(team.pk, kind), {"Authorization": f"Bearer {token}"})
     web_rows = web.pop("content").count('<tr class="priority-')
     api_rows = len(json.loads(api.pop("content"))["results"])
     sql = explain_ticket_queries("web", web.pop("statements"))
@@ -331,36 +344,74 @@ def prepare_queue(*, people: int, tickets: int, seed: int, team_choice: str) -> 
             "open": team_open,
         },
         "web": {"path": queue_path(team.pk), "page_rows": web_rows, **web},
-        "api": {"path": api_path(team.pk), "page_rows": api_rows, **api},
+        "api": {"path": api_path(team.pk, kind), "page_rows": api_rows, **api},
         "sql": sql,
     }
 
 
-def creation_body(rng: random.Random, *, requesters: Sequence[int], team: int) -> dict[str, Any]:
-    """What an agent logging a call sends: for a requester, routed to their own team."""
+def creation_body(
+    rng: random.Random, *, requesters: Sequence[int], team: int, kind: str = "ticket"
+) -> dict[str, Any]:
+    """What an agent logging a call sends: for a requester, routed to their own team.
+
+    An incident names no team: it is a phone call, and the assignment rules route it.
+    """
     from bench.generate_tickets import DESCRIPTIONS, PROBLEMS, SUBJECTS
 
-    return {
+    body: dict[str, Any] = {
         "title": f"{rng.choice(SUBJECTS)} {rng.choice(PROBLEMS)}",
         "description": rng.choice(DESCRIPTIONS),
         "requester": rng.choice(requesters),
-        "team": team,
         "impact": rng.randint(1, 3),
         "urgency": rng.randint(1, 3),
     }
+    if kind == "incident":
+        body["contact_type"] = "phone"
+    else:
+        body["team"] = team
+    return body
 
 
-def prepare_create(*, people: int, tickets: int, seed: int) -> dict[str, Any]:
+def _route_calls_to(team_id: int) -> None:
+    """Assignment rules as a service desk has them: a few that do not match a phone call
+    (first), then phone calls to the agent's team, round robin among its members."""
+    from steward.accounts.models import Team
+    from steward.core import context
+    from steward.incidents import services
+
+    team = Team.objects.get(pk=team_id)
+    with context.acting("cli"):
+        for order, contact_type in enumerate(("email", "monitoring", "chat"), start=1):
+            services.create_assignment_rule(
+                actor=None,
+                name=f"{contact_type} to {team.name}",
+                order=order * 10,
+                contact_type=contact_type,
+                team=team,
+            )
+        services.create_assignment_rule(
+            actor=None,
+            name=f"Phone calls to {team.name}",
+            order=100,
+            contact_type="phone",
+            team=team,
+        )
+
+
+def prepare_create(*, people: int, tickets: int, seed: int, kind: str = "ticket") -> dict[str, Any]:
     from django.test import Client
 
     from steward.accounts.choices import RoleCode
     from steward.accounts.models import Person
     from steward.tickets.models import Ticket
 
-    facts = fill(people=people, tickets=tickets, seed=seed, search=True)
+    facts = fill(people=people, tickets=tickets, seed=seed, search=True, kind=kind)
     agent = _agent_in()
     team_id = agent.memberships.order_by("team_id").values_list("team_id", flat=True).first()
     assert team_id is not None
+    if kind == "incident":
+        _route_calls_to(team_id)
+    path = API_PATHS[kind]
     requester_ids = list(
         Person.objects.filter(roles__code=RoleCode.REQUESTER, is_active=True).values_list(
             "id", flat=True
@@ -374,16 +425,14 @@ def prepare_create(*, people: int, tickets: int, seed: int) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {token}"}
     timings, query_counts = [], []
     for _ in range(IN_PROCESS_REPEAT):
-        body = creation_body(rng, requesters=requesters, team=team_id)
+        body = creation_body(rng, requesters=requesters, team=team_id, kind=kind)
         with _captured() as statements:
             started = time.perf_counter()
-            response = client.post(
-                TICKETS_PATH, body, "application/json", headers=headers, secure=True
-            )
+            response = client.post(path, body, "application/json", headers=headers, secure=True)
             timings.append((time.perf_counter() - started) * 1000)
         if response.status_code != 201:
             raise RuntimeError(
-                f"POST {TICKETS_PATH} answered {response.status_code}: {response.content[:300]!r}"
+                f"POST {path} answered {response.status_code}: {response.content[:300]!r}"
             )
         query_counts.append(len(statements))
     return {
@@ -406,19 +455,23 @@ def number_gaps(values: Sequence[int], *, after: int) -> int:
     return max(values) - after - len(set(values))
 
 
-def check_created(*, after_id: int, after_number: int) -> dict[str, Any]:
-    """Tickets above ``after_id``: unique numbers, gaps, and one ``created`` entry each."""
+def check_created(*, after_id: int, after_number: int, kind: str = "ticket") -> dict[str, Any]:
+    """Tickets above ``after_id``: unique numbers, gaps, one ``created`` entry each, and for
+    incidents how many the assignment rules routed to a team and a person."""
     from django.db.models import Count
 
-    from bench.generate_tickets import KIND, PREFIX
+    from bench.generate_tickets import KINDS
     from steward.core.models import AuditEntry
     from steward.tickets.models import Ticket
 
+    chosen = KINDS[kind]
     rows = list(Ticket.objects.filter(id__gt=after_id).values_list("id", "number"))
-    values = [int(number.removeprefix(PREFIX)) for _, number in rows]
+    values = [int(number.removeprefix(chosen.prefix)) for _, number in rows]
     entries = dict(
         AuditEntry.objects.filter(
-            action="ticket.created", object_type=KIND, object_id__in=[str(pk) for pk, _ in rows]
+            action=chosen.action,
+            object_type=chosen.label,
+            object_id__in=[str(pk) for pk, _ in rows],
         )
         .values_list("object_id")
         .annotate(n=Count("id"))
@@ -432,6 +485,9 @@ def check_created(*, after_id: int, after_number: int) -> dict[str, Any]:
         "last_number": max(values, default=None),
         "number_gaps": number_gaps(values, after=after_number),
         "tickets_without_exactly_one_created_entry": not_one,
+        "routed_to_a_person": Ticket.objects.filter(
+            id__gt=after_id, team__isnull=False, assignee__isnull=False
+        ).count(),
     }
 
 
@@ -540,7 +596,10 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--entries" if verb == "audit" else "--tickets", type=int, required=True)
         if verb == "queue":
             sub.add_argument("--team", choices=["busiest", "median"], default="busiest")
+        if verb in ("queue", "create"):
+            sub.add_argument("--kind", choices=sorted(API_PATHS), default="ticket")
     check = verbs.add_parser("check")
+    check.add_argument("--kind", choices=sorted(API_PATHS), default="ticket")
     check.add_argument("--after-id", type=int, required=True)
     check.add_argument("--after-number", type=int, required=True)
     verbs.add_parser("seal")
@@ -558,14 +617,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     facts: dict[str, Any]
     if args.verb == "queue":
         facts = prepare_queue(
-            people=args.people, tickets=args.tickets, seed=args.seed, team_choice=args.team
+            people=args.people,
+            tickets=args.tickets,
+            seed=args.seed,
+            team_choice=args.team,
+            kind=args.kind,
         )
     elif args.verb == "create":
-        facts = prepare_create(people=args.people, tickets=args.tickets, seed=args.seed)
+        facts = prepare_create(
+            people=args.people, tickets=args.tickets, seed=args.seed, kind=args.kind
+        )
     elif args.verb == "audit":
         facts = prepare_audit(people=args.people, entries=args.entries, seed=args.seed)
     elif args.verb == "check":
-        facts = check_created(after_id=args.after_id, after_number=args.after_number)
+        facts = check_created(
+            after_id=args.after_id, after_number=args.after_number, kind=args.kind
+        )
     elif args.verb == "seal":
         facts = seal()
     else:

@@ -57,6 +57,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="busiest",
         help="whose queue: the team with the most open tickets (default) or the median one",
     )
+    parser.add_argument(
+        "--kind",
+        choices=["ticket", "incident"],
+        default="ticket",
+        help="what the million rows are: plain tickets (default) or incidents",
+    )
     add_load_arguments(parser, duration=10.0)
 
 
@@ -85,7 +91,7 @@ def measure(args: argparse.Namespace, database: str) -> dict[str, Any]:
     load_before = os.getloadavg()[0]
     tickets = size_for(database, args.tickets, **DEFAULT_TICKETS)
     prepare = ["queue", "--people", str(args.people), "--tickets", str(tickets)]
-    prepare += ["--seed", str(args.seed), "--team", args.team]
+    prepare += ["--seed", str(args.seed), "--team", args.team, "--kind", args.kind]
     with running_ticket_site(
         database, prepare=prepare, workers=args.workers, keep=args.keep, say=say
     ) as site:
@@ -110,6 +116,7 @@ def measure(args: argparse.Namespace, database: str) -> dict[str, Any]:
             "database_version": facts["database_version"],
             "people": args.people,
             "tickets": facts["tickets"],
+            "kind": args.kind,
             "open_tickets": facts["open_tickets"],
             "team": facts["team"],
             "as": "agent",

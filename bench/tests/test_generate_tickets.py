@@ -214,3 +214,38 @@ def test_refuses_a_database_without_people_or_with_tickets() -> None:
     with pytest.raises(TicketGenerationError):
         generate_tickets(tickets=10, until=UNTIL)
     assert Ticket.objects.count() == 10
+
+
+@pytest.mark.django_db
+def test_generates_incidents_that_the_services_can_work_on() -> None:
+    from steward.incidents import services as incidents
+    from steward.incidents.choices import IncidentState
+    from steward.incidents.models import Incident
+
+    generate(people=300, seed=6)
+
+    result = generate_tickets(tickets=200, kind="incident", seed=6, audit=True, until=UNTIL)
+
+    assert (result.tickets, result.last_number) == (200, "INC0000200")
+    assert Incident.objects.count() == Ticket.objects.count() == 200
+    assert set(Ticket.objects.values_list("kind", flat=True)) == {"incidents.incident"}
+    assert (
+        AuditEntry.objects.filter(
+            action="incident.created", object_type="incidents.incident"
+        ).count()
+        == 200
+    )
+    finished = Incident.objects.filter(state__in=[IncidentState.RESOLVED, IncidentState.CLOSED])
+    assert finished.exists() and not finished.filter(resolution_code="").exists()
+    assert not Incident.objects.filter(state=IncidentState.ON_HOLD, hold_reason="").exists()
+    # a generated incident is an ordinary one: the next is numbered after it and it can move on
+    assert numbering.next_number("incident", "INC") == "INC0000201"
+    open_one = Incident.objects.filter(state=IncidentState.IN_PROGRESS).first()
+    assert open_one is not None
+    resolved = incidents.resolve_incident(
+        actor=None,
+        incident=open_one,
+        resolution_code="solved_workaround",
+        resolution="Restarted it.",
+    )
+    assert resolved.state == IncidentState.RESOLVED

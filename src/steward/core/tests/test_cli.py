@@ -303,10 +303,12 @@ def test_the_console_script_sets_up_an_install_without_prompts(tmp_path: Path) -
 
 def test_generated_passwords_never_start_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
     # given the random source first yields a token that starts with a dash
+    import secrets
+
     from steward.core.management.commands import run
 
     tokens = iter(["-starts-with-dash", "A-fine-password1"])
-    monkeypatch.setattr(run.secrets, "token_urlsafe", lambda _n: next(tokens))
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda _n: next(tokens))
     # then the generator draws again rather than print something that reads as an option
     assert run.generated_password() == "A-fine-password1"
 
