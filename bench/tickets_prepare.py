@@ -268,11 +268,14 @@ def _captured() -> Iterator[list[str]]:
     statements += [query["sql"] for query in queries.captured_queries]
 
 
-def later_page(path: str, content: str) -> str:
+def later_page(path: str, content: str) -> str | None:
     """A later page of the same list: the third page of the web queue, or the API's next
-    page (its ``next`` link, made relative)."""
+    page (its ``next`` link, made relative; none when everything fit on the first)."""
     if path.startswith(tuple(API_PATHS.values())):
-        parts = urlsplit(json.loads(content)["next"])
+        following = json.loads(content)["next"]
+        if following is None:
+            return None
+        parts = urlsplit(following)
         return f"{parts.path}?{parts.query}"
     return f"{path}&page=3"
 
@@ -290,7 +293,8 @@ def _ask(client: Client, path: str, headers: dict[str, str]) -> dict[str, Any]:
     queries of a later page (the same number: nothing is asked per row)."""
     client.get(path, headers=headers, secure=True)  # warms caches, records the token's use
     response, statements = _count_queries(client, path, headers)
-    _, later = _count_queries(client, later_page(path, response.content.decode()), headers)
+    following = later_page(path, response.content.decode())
+    later = _count_queries(client, following, headers)[1] if following else None
     timings = []
     for _ in range(IN_PROCESS_REPEAT):
         started = time.perf_counter()
@@ -299,7 +303,7 @@ def _ask(client: Client, path: str, headers: dict[str, str]) -> dict[str, Any]:
     return {
         "response_bytes": len(response.content),
         "queries_per_page": len(statements),
-        "queries_per_later_page": len(later),
+        "queries_per_later_page": None if later is None else len(later),
         "in_process_ms": round(statistics.median(timings), 2),
         "statements": statements,
         "content": response.content.decode(),
@@ -448,6 +452,48 @@ def prepare_create(*, people: int, tickets: int, seed: int, kind: str = "ticket"
     }
 
 
+#: What agents type, from the generator's vocabulary; how broad each is at any size.
+SEARCHES = {
+    "number": None,  # the number of the middle ticket, filled in by ``prepare_search``
+    "rare": "zebra",  # in no generated ticket
+    "phrase": '"docking station"',  # one subject of 16: ~6%
+    "two_words": "printer floor",  # ~6%
+    "word": "slow",  # one problem of 10: ~10%
+    "broad": "screenshot",  # one description of 6: ~17%
+    "very_broad": "is",  # three problems of 10: ~30%
+    "prefix": "pass",  # type-ahead: password (subject and problem), ~16%
+}
+
+
+def search_path(kind: str, query: str) -> str:
+    from urllib.parse import urlencode
+
+    return f"{API_PATHS[kind]}?{urlencode({'q': query})}"
+
+
+def prepare_search(*, people: int, tickets: int, seed: int, kind: str) -> dict[str, Any]:
+    """Tickets with their search entries; an agent's token; each query's matches and its
+    time in-process (median of a few), with the SQL plan of its ticket query."""
+    from django.test import Client
+
+    from steward.tickets.models import Ticket
+
+    facts = fill(people=people, tickets=tickets, seed=seed, search=True, kind=kind)
+    agent = _agent_in()
+    token = _token_for(agent)
+    middle = Ticket.objects.order_by("id").values_list("number", flat=True)[tickets // 2]
+    queries = {name: (query or middle) for name, query in SEARCHES.items()}
+    client, headers = Client(), {"Authorization": f"Bearer {token}"}
+    per_query: dict[str, Any] = {}
+    for name, query in queries.items():
+        path = search_path(kind, query)
+        asked = _ask(client, path, headers)
+        rows = len(json.loads(asked.pop("content"))["results"])
+        sql = explain_ticket_queries(name, asked.pop("statements"))
+        per_query[name] = {"q": query, "path": path, "page_rows": rows, **asked, "sql": sql}
+    return {**facts, "token": token, "agent_id": agent.pk, "queries": per_query}
+
+
 def number_gaps(values: Sequence[int], *, after: int) -> int:
     """Numbers missing between ``after`` (the last one before) and the highest in ``values``."""
     if not values:
@@ -589,14 +635,14 @@ def verify() -> dict[str, Any]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.tickets_prepare", description=__doc__)
     verbs = parser.add_subparsers(dest="verb", required=True)
-    for verb in ("queue", "create", "audit"):
+    for verb in ("queue", "create", "audit", "search"):
         sub = verbs.add_parser(verb)
         sub.add_argument("--people", type=int, required=True)
         sub.add_argument("--seed", type=int, default=1)
         sub.add_argument("--entries" if verb == "audit" else "--tickets", type=int, required=True)
         if verb == "queue":
             sub.add_argument("--team", choices=["busiest", "median"], default="busiest")
-        if verb in ("queue", "create"):
+        if verb in ("queue", "create", "search"):
             sub.add_argument("--kind", choices=sorted(API_PATHS), default="ticket")
     check = verbs.add_parser("check")
     check.add_argument("--kind", choices=sorted(API_PATHS), default="ticket")
@@ -625,6 +671,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     elif args.verb == "create":
         facts = prepare_create(
+            people=args.people, tickets=args.tickets, seed=args.seed, kind=args.kind
+        )
+    elif args.verb == "search":
+        facts = prepare_search(
             people=args.people, tickets=args.tickets, seed=args.seed, kind=args.kind
         )
     elif args.verb == "audit":

@@ -65,6 +65,15 @@ class TicketFilterSet(django_filters.FilterSet):
             "opened_before",
         ]
 
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """Every other filter first, then the search: it ranks the newest matches of what
+        the other filters leave (``search.MAX_RANKED``), not of all tickets."""
+        query = self.form.cleaned_data.get("q") or ""
+        for name, value in self.form.cleaned_data.items():
+            if name != "q":
+                queryset = self.filters[name].filter(queryset, value)
+        return self.search(queryset, "q", query)
+
     def search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         """Full-text search, best match first (``search_rank``; lists may sort otherwise)."""
         value = value.strip()

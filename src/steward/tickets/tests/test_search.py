@@ -276,3 +276,46 @@ def test_the_queue_searches_and_offers_best_match_first() -> None:
     assert list(by_age.context["page"]) == [by_title, by_description]
     plain = client.get(reverse("tickets:queue"), {"sort": "rank"})
     assert plain.context["sort"] == "priority"
+
+
+def test_only_the_newest_matches_are_ranked(monkeypatch: pytest.MonkeyPatch) -> None:
+    # given five tickets with the word, the oldest the best match (word in title and text)
+    monkeypatch.setattr(search, "MAX_RANKED", 3)
+    agent = make_agent()
+    oldest = make_ticket(title="Plotter toner", description="plotter")
+    middle = make_ticket(title="Other", description="plotter")
+    newer = [make_ticket(title="Other", description="plotter jammed") for _ in range(3)]
+    # when the agent searches the word
+    answer = found(agent, "plotter")
+    # then only the three newest are ranked: the search says "narrow me" rather than ranking all
+    assert set(answer) == set(newer)
+    assert oldest not in answer and middle not in answer
+    # and a narrower search (a word only older tickets hold) still reaches older tickets
+    assert found(agent, "plotter toner") == [oldest]
+    # and the queue says why older matches are not listed
+    client = Client()
+    client.force_login(agent)
+    page = client.get(reverse("tickets:queue"), {"q": "plotter", "is_open": ""})
+    assert 'data-testid="search-capped"' in page.content.decode()
+    narrower = client.get(reverse("tickets:queue"), {"q": "plotter toner", "is_open": ""})
+    assert 'data-testid="search-capped"' not in narrower.content.decode()
+
+
+def test_filters_apply_before_the_search_picks_its_newest_matches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given an old match in team A and newer matches elsewhere, more than the ranked cap
+    monkeypatch.setattr(search, "MAX_RANKED", 2)
+    agent = make_agent()
+    old, _ = make_assigned_ticket(title="Scanner offline", description="")
+    for _ in range(3):
+        make_ticket(title="Scanner offline", description="")
+    assert old.team is not None
+    # when the agent searches within team A through the API and the queue
+    response = api(agent).get(reverse("ticket-list"), {"q": "scanner", "team": old.team_id})
+    client = Client()
+    client.force_login(agent)
+    page = client.get(reverse("tickets:queue"), {"q": "scanner", "team": old.team_id})
+    # then the team's match is found although three newer matches exist outside the team
+    assert [row["id"] for row in response.json()["results"]] == [old.pk]
+    assert list(page.context["page"]) == [old]

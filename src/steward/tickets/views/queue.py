@@ -13,6 +13,7 @@ from django.shortcuts import render
 
 from steward.accounts.models import Person, Team
 from steward.core import policy, workflow
+from steward.tickets import search
 from steward.tickets.filters import TicketFilterSet
 from steward.tickets.models import Ticket
 
@@ -94,6 +95,7 @@ def _listing(
             "sort": sort,
             "sorts": sorts,
             "searching": searching,
+            "search_cap": search.MAX_RANKED,
         }
     )
     if request.htmx:  # type: ignore[attr-defined]
