@@ -54,7 +54,7 @@ def _resolve_with_parent(source: tuple[str, ...]) -> Transition:
         requires=RESOLVE_FIELDS,
         fields=RESOLVE_FIELDS,
         guards=("incidents.parent_resolved", *RESOLVE_GUARDS),
-        effects=RESOLVE_EFFECTS,
+        effects=(*RESOLVE_EFFECTS, "incidents.clear_hold_reason"),
         permission="incidents.resolve_with_parent",
     )
 
