@@ -299,3 +299,24 @@ def test_review_rules() -> None:
     with pytest.raises(NotFound):
         major.update_review_action(actor=make_person(), action=action, is_done=False)
     assert PostIncidentReview.objects.visible_to(parent.requester).count() == 0
+
+
+def test_the_demo_has_a_major_incident_with_children_updates_and_contacts() -> None:
+    from steward.accounts.demo import load_demo
+    from steward.incidents import demo
+    from steward.incidents.models import Interaction
+    from steward.tickets import demo as tickets_demo
+
+    load_demo(password="demo password 123")
+    tickets_demo.load()
+    summary = demo.load()
+    parent = Incident.objects.get(is_major=True)
+    assert summary.startswith(f"Demo major incident {parent.number}")
+    assert TicketLink.objects.filter(source=parent, link_type="parent_of").count() == 2
+    assert MajorIncidentUpdate.objects.filter(incident=parent).count() == 2
+    assert set(Interaction.objects.values_list("outcome", flat=True)) == {
+        "resolved",
+        "linked",
+        "abandoned",
+    }
+    assert demo.load() == "Demo major incident already present."
