@@ -2,7 +2,10 @@
 
 Like a plain ticket's (``tickets.workflows``), plus what incident management needs: a hold
 reason to go on hold, a resolution code to resolve, and a reopening the requester may make
-(their reply within the reopening window; ``incidents.may_reopen`` decides). Effects named
+(their reply within the reopening window; ``incidents.may_reopen`` decides). Resolving an
+incident resolves its open child incidents too (``incidents.resolve_children``); in ``full``
+a major incident closes only after its post-incident review is completed
+(``incidents.review_completed``). Effects named
 ``sla.*`` are the SLA app's; ``incidents.*`` effects and guards are registered in ``apps.py``.
 """
 

@@ -51,8 +51,8 @@ def test_raising_an_incident_takes_the_channel_as_contact_type_and_links_it() ->
     agent = make_agent()
     chat = make_interaction(actor=agent, channel="chat", summary="VPN drops", notes="Since 8.")
     linked = interactions.raise_incident_from_interaction(actor=agent, interaction=chat)
-    incident = Incident.objects.get(pk=linked.incident_id)
-    assert linked.outcome == "linked"
+    assert linked.incident is not None and linked.outcome == "linked"
+    incident = Incident.objects.get(pk=linked.incident.pk)
     assert (incident.contact_type, incident.title, incident.description) == (
         "chat",
         "VPN drops",

@@ -273,7 +273,7 @@ def test_the_first_contact_resolution_page() -> None:
     assert b'data-testid="interaction-rate">75%' in page.content
     by_team = client.get(
         reverse("incidents:fcr_report"),
-        {"since": "2000-01-01", "until": "2000-01-31", "team": team.pk},
+        {"since": "2000-01-01", "until": "2000-01-31", "team": str(team.pk)},
     )
     assert by_team.context["figures"].interactions_ended == 0
     bad = client.get(
