@@ -8,6 +8,7 @@ steward check                    configuration, database, migrations, worker
 steward demo                     load the demo data set (idempotent)
 steward profile [set PROFILE]    show or switch the process profile (full, lite, fits, core)
 steward audit verify|seal        check the audit log's hash chain (exit 1 if altered) | seal now
+steward report fcr --from D --to D [--team ID] [--json]   first-contact resolution
 steward manage <django command>  any Django management command
 """
 
@@ -28,6 +29,7 @@ SUBCOMMANDS = {
     "demo": "demo",
     "profile": "profile",
     "audit": "audit",
+    "report": "report",
 }
 
 

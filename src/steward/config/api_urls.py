@@ -7,6 +7,7 @@ from steward.accounts.api.urls import register as register_accounts
 from steward.config import openapi  # noqa: F401  (registers the schema extensions)
 from steward.core.api.profile import ProcessProfileView
 from steward.incidents.api.urls import register as register_incidents
+from steward.incidents.api.urls import urlpatterns as incident_paths
 from steward.tickets.api.urls import register as register_tickets
 
 router = DefaultRouter(trailing_slash=True)
@@ -18,4 +19,5 @@ register_incidents(router)
 urlpatterns = [
     *router.urls,
     path("process-profile/", ProcessProfileView.as_view(), name="process-profile"),
+    *incident_paths,
 ]

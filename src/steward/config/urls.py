@@ -4,11 +4,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from steward.core import views as core_views
+from steward.incidents import urls as incident_urls
 
 urlpatterns = [
     path("", include("steward.core.urls")),
     path("accounts/", include("steward.accounts.urls")),
     path("tickets/", include("steward.tickets.urls")),
+    path("incidents/", include("steward.incidents.urls")),
+    path("interactions/", include(incident_urls.interaction_patterns)),
     path("api/v1/", include("steward.config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -9,12 +11,14 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Incidents"
 
     def ready(self) -> None:
-        from steward.core import workflow
+        from steward.core import demo, workflow
+        from steward.incidents import demo as incidents_demo
         from steward.incidents import (
             hooks,
             tasks,  # noqa: F401  (registers the schedule)
         )
         from steward.incidents.models import Incident
+        from steward.incidents.services import major
         from steward.incidents.workflows import WORKFLOWS
 
         workflow.register(Incident, WORKFLOWS)
@@ -23,3 +27,57 @@ class IncidentsConfig(AppConfig):
         workflow.register_effect("incidents.end_reopen_window", hooks.end_reopen_window)
         workflow.register_effect("incidents.count_reopen", hooks.count_reopen)
         workflow.register_effect("incidents.clear_hold_reason", hooks.clear_hold_reason)
+        workflow.register_effect("incidents.resolve_children", major.resolve_children)
+        workflow.register_guard("incidents.children_resolvable", major.children_resolvable)
+        workflow.register_guard("incidents.parent_resolved", major.parent_resolved)
+        workflow.register_guard("incidents.review_completed", major.review_completed)
+        demo.register("incidents", incidents_demo.load)
+        _register_navigation()
+        from steward.incidents.views.incidents import panel_context
+        from steward.tickets import panels
+
+        panels.register("incidents.incident", "incidents/_incident_panel.html", panel_context)
+
+
+def _register_navigation() -> None:
+    from steward.core.navigation import NavEntry, register
+
+    def may(permission: str) -> Any:
+        return lambda user: bool(user.has_perm(permission))
+
+    register(
+        NavEntry(
+            "Service desk",
+            "Interactions",
+            "interactions:interaction_list",
+            may("incidents.view_interaction"),
+            order=2,
+        )
+    )
+    register(
+        NavEntry(
+            "Service support",
+            "Incidents",
+            "incidents:incident_list",
+            may("incidents.view_incident"),
+            order=0,
+        )
+    )
+    register(
+        NavEntry(
+            "Service support",
+            "Major incidents",
+            "incidents:major_list",
+            may("incidents.view_incident"),
+            order=1,
+        )
+    )
+    register(
+        NavEntry(
+            "Service support",
+            "First-contact resolution",
+            "incidents:fcr_report",
+            may("incidents.view_interaction"),
+            order=2,
+        )
+    )

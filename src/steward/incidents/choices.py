@@ -50,3 +50,54 @@ class AssignmentRuleMethod(models.TextChoices):
 
     ROUND_ROBIN = "round_robin", "Round robin"
     LEAST_LOADED = "least_loaded", "Least loaded"
+
+
+class MajorIncidentAudience(models.TextChoices):
+    """Whom a major-incident update is written for."""
+
+    INTERNAL = "internal", "Internal (the resolving teams)"
+    STAKEHOLDERS = "stakeholders", "Stakeholders (management, service owners)"
+    CUSTOMERS = "customers", "Customers (every affected requester)"
+
+
+class ReviewStatus(models.TextChoices):
+    """Where a post-incident review stands."""
+
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    COMPLETED = "completed", "Completed"
+
+
+#: The review's steps: from -> the statuses it may move to.
+REVIEW_STEPS: dict[str, tuple[str, ...]] = {
+    ReviewStatus.DRAFT: (ReviewStatus.IN_REVIEW,),
+    ReviewStatus.IN_REVIEW: (ReviewStatus.DRAFT, ReviewStatus.COMPLETED),
+    ReviewStatus.COMPLETED: (ReviewStatus.IN_REVIEW,),
+}
+
+
+class InteractionChannel(models.TextChoices):
+    """How somebody contacted the service desk."""
+
+    PHONE = "phone", "Call"
+    CHAT = "chat", "Chat"
+    WALK_IN = "walk_in", "Walk-in"
+    EMAIL = "email", "E-mail"
+
+
+#: The incident contact type an interaction's channel becomes when it raises an incident.
+CHANNEL_CONTACT_TYPES: dict[str, str] = {
+    InteractionChannel.PHONE: IncidentContactType.PHONE,
+    InteractionChannel.CHAT: IncidentContactType.CHAT,
+    InteractionChannel.WALK_IN: IncidentContactType.WALK_IN,
+    InteractionChannel.EMAIL: IncidentContactType.EMAIL,
+}
+
+
+class InteractionOutcome(models.TextChoices):
+    """How a contact ended (``open`` while it goes on)."""
+
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved on first contact"
+    LINKED = "linked", "Linked to an incident"
+    ABANDONED = "abandoned", "Abandoned"

@@ -12,8 +12,20 @@ from steward.incidents.choices import (
     IncidentContactType,
     IncidentHoldReason,
     IncidentResolutionCode,
+    InteractionChannel,
+    InteractionOutcome,
+    MajorIncidentAudience,
+    ReviewStatus,
 )
-from steward.incidents.models import AssignmentRule, Category, Incident
+from steward.incidents.models import (
+    AssignmentRule,
+    Category,
+    Incident,
+    Interaction,
+    MajorIncidentUpdate,
+    PostIncidentReview,
+    ReviewAction,
+)
 from steward.tickets.filters import TicketFilterSet
 
 
@@ -24,6 +36,7 @@ class IncidentFilterSet(TicketFilterSet):
     hold_reason = django_filters.ChoiceFilter(choices=IncidentHoldReason.choices)
     resolution_code = django_filters.MultipleChoiceFilter(choices=IncidentResolutionCode.choices)
     reopened = django_filters.BooleanFilter(method="was_reopened", label="Reopened")
+    is_major = django_filters.BooleanFilter(label="Major incidents only")
 
     class Meta(TicketFilterSet.Meta):
         model = Incident
@@ -35,6 +48,7 @@ class IncidentFilterSet(TicketFilterSet):
             "hold_reason",
             "resolution_code",
             "reopened",
+            "is_major",
         ]
 
     def was_reopened(self, queryset: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
@@ -61,3 +75,55 @@ class AssignmentRuleFilterSet(django_filters.FilterSet):
     class Meta:
         model = AssignmentRule
         fields = ["team", "is_active", "method"]
+
+
+class InteractionFilterSet(django_filters.FilterSet):
+    channel = django_filters.MultipleChoiceFilter(choices=InteractionChannel.choices)
+    outcome = django_filters.MultipleChoiceFilter(choices=InteractionOutcome.choices)
+    caller = django_filters.NumberFilter(field_name="caller_id")
+    agent = django_filters.NumberFilter(field_name="agent_id")
+    team = django_filters.NumberFilter(field_name="team_id")
+    incident = django_filters.NumberFilter(field_name="incident_id")
+    started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
+    started_before = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
+
+    class Meta:
+        model = Interaction
+        fields = [
+            "channel",
+            "outcome",
+            "caller",
+            "agent",
+            "team",
+            "incident",
+            "started_after",
+            "started_before",
+        ]
+
+
+class MajorIncidentUpdateFilterSet(django_filters.FilterSet):
+    incident = django_filters.NumberFilter(field_name="incident_id")
+    audience = django_filters.MultipleChoiceFilter(choices=MajorIncidentAudience.choices)
+
+    class Meta:
+        model = MajorIncidentUpdate
+        fields = ["incident", "audience"]
+
+
+class PostIncidentReviewFilterSet(django_filters.FilterSet):
+    incident = django_filters.NumberFilter(field_name="incident_id")
+    status = django_filters.MultipleChoiceFilter(choices=ReviewStatus.choices)
+
+    class Meta:
+        model = PostIncidentReview
+        fields = ["incident", "status"]
+
+
+class ReviewActionFilterSet(django_filters.FilterSet):
+    review = django_filters.NumberFilter(field_name="review_id")
+    owner = django_filters.NumberFilter(field_name="owner_id")
+    is_done = django_filters.BooleanFilter()
+
+    class Meta:
+        model = ReviewAction
+        fields = ["review", "owner", "is_done"]

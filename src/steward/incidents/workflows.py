@@ -2,7 +2,10 @@
 
 Like a plain ticket's (``tickets.workflows``), plus what incident management needs: a hold
 reason to go on hold, a resolution code to resolve, and a reopening the requester may make
-(their reply within the reopening window; ``incidents.may_reopen`` decides). Effects named
+(their reply within the reopening window; ``incidents.may_reopen`` decides). Resolving an
+incident resolves its open child incidents too (``incidents.resolve_children``); in ``full``
+a major incident closes only after its post-incident review is completed
+(``incidents.review_completed``). Effects named
 ``sla.*`` are the SLA app's; ``incidents.*`` effects and guards are registered in ``apps.py``.
 """
 
@@ -19,9 +22,13 @@ RESOLVED = State(S.RESOLVED, S.RESOLVED.label, Category.RESOLVED)
 CLOSED = State(S.CLOSED, S.CLOSED.label, Category.CLOSED)
 CANCELLED = State(S.CANCELLED, S.CANCELLED.label, Category.CLOSED)
 
-RESOLVE_GUARDS = ("tickets.children_resolved",)
+#: Open child incidents are resolved with their parent (``incidents.resolve_children``); other
+#: open child tickets still block it (``incidents.children_resolvable``).
+RESOLVE_GUARDS = ("incidents.children_resolvable",)
 RESOLVE_FIELDS = ("resolution_code", "resolution")
-RESOLVE_EFFECTS = ("sla.stop", "incidents.start_reopen_window")
+RESOLVE_EFFECTS = ("sla.stop", "incidents.start_reopen_window", "incidents.resolve_children")
+#: A major incident closes once its post-incident review is completed (``full`` only).
+CLOSE_GUARDS = ("incidents.review_completed",)
 RESUME_EFFECTS = ("sla.resume", "incidents.clear_hold_reason")
 CLOSE_EFFECTS = ("incidents.end_reopen_window",)
 REOPEN_GUARDS = ("incidents.may_reopen",)
@@ -37,6 +44,21 @@ def _resolve(source: tuple[str, ...]) -> Transition:
         fields=RESOLVE_FIELDS,
         guards=RESOLVE_GUARDS,
         effects=RESOLVE_EFFECTS,
+    )
+
+
+def _resolve_with_parent(source: tuple[str, ...]) -> Transition:
+    # From the states an incident cannot be resolved from by hand: only its parent's
+    # resolution moves it (the guard), as the system (no role holds the permission).
+    return Transition(
+        source,
+        S.RESOLVED,
+        "Resolve with parent",
+        requires=RESOLVE_FIELDS,
+        fields=RESOLVE_FIELDS,
+        guards=("incidents.parent_resolved", *RESOLVE_GUARDS),
+        effects=(*RESOLVE_EFFECTS, "incidents.clear_hold_reason"),
+        permission="incidents.resolve_with_parent",
     )
 
 
@@ -90,8 +112,9 @@ FULL = Workflow(
         _hold((S.ASSIGNED, S.IN_PROGRESS)),
         _resolve((S.ASSIGNED, S.IN_PROGRESS)),
         _reopen(S.RESOLVED),
-        Transition((S.RESOLVED,), S.CLOSED, "Close", effects=CLOSE_EFFECTS),
+        Transition((S.RESOLVED,), S.CLOSED, "Close", guards=CLOSE_GUARDS, effects=CLOSE_EFFECTS),
         _cancel((S.NEW, S.ASSIGNED, S.IN_PROGRESS, S.ON_HOLD)),
+        _resolve_with_parent((S.NEW, S.ON_HOLD)),
     ),
 )
 
@@ -112,6 +135,7 @@ LITE = Workflow(
         _reopen(S.RESOLVED),
         Transition((S.RESOLVED,), S.CLOSED, "Close", effects=CLOSE_EFFECTS),
         _cancel((S.NEW, S.IN_PROGRESS, S.ON_HOLD)),
+        _resolve_with_parent((S.ON_HOLD,)),
     ),
     remap={S.ASSIGNED: S.NEW},
 )
@@ -142,7 +166,7 @@ CORE = Workflow(
             requires=RESOLVE_FIELDS,
             fields=RESOLVE_FIELDS,
             guards=RESOLVE_GUARDS,
-            effects=("sla.stop",),
+            effects=("sla.stop", "incidents.resolve_children"),
         ),
         _reopen(S.CLOSED),
     ),

@@ -8,7 +8,7 @@ from typing import Any
 from steward.accounts.models import Person
 from steward.accounts.tests.factories import make_agent, make_person, make_team
 from steward.incidents import services
-from steward.incidents.models import AssignmentRule, Category, Incident
+from steward.incidents.models import AssignmentRule, Category, Incident, Interaction
 
 _seq = itertools.count(1)
 
@@ -48,3 +48,33 @@ def make_assignment_rule(**overrides: Any) -> AssignmentRule:
     if "team" not in values:
         values["team"] = make_team(members=[make_agent()])
     return services.create_assignment_rule(actor=None, **values)
+
+
+def make_incident_manager(**overrides: Any) -> Person:
+    from steward.accounts.choices import RoleCode
+
+    return make_person(roles=[RoleCode.INCIDENT_MANAGER], **overrides)
+
+
+def make_major_incident(**overrides: Any) -> tuple[Incident, Person]:
+    """An assigned incident declared major; returns it and its (incident manager) manager."""
+    from steward.incidents.services import major
+
+    manager = overrides.pop("manager", None) or make_incident_manager()
+    incident, _agent = make_assigned_incident(**overrides)
+    incident = major.declare_major(
+        actor=manager, incident=incident, manager=manager, reason="Everybody is affected."
+    )
+    return incident, manager
+
+
+def make_interaction(**overrides: Any) -> Interaction:
+    from steward.incidents.services import interactions
+
+    n = next(_seq)
+    values: dict[str, Any] = {"channel": "phone", "summary": f"Caller {n} cannot print"}
+    values.update(overrides)
+    actor = values.pop("actor", None) or make_agent()
+    if "caller" not in values:
+        values["caller"] = make_person(organisation=values.pop("organisation", None))
+    return interactions.log_interaction(actor=actor, **values)

@@ -20,7 +20,7 @@ from steward.core import policy, uploads, workflow
 from steward.core.errors import Conflict, Forbidden, NotFound, RuleViolation
 from steward.core.models import AuditEntry
 from steward.tickets import forms as f
-from steward.tickets import services
+from steward.tickets import panels, services
 from steward.tickets.choices import LINK_INVERSE_LABELS, LinkType
 from steward.tickets.models import Attachment, Comment, Ticket, TicketLink, specific
 
@@ -170,8 +170,19 @@ def _render(request: HttpRequest, ticket: Ticket, status: int = 200, **forms: An
         "attachment_form": forms.get("attachment_form") or f.AttachmentForm(),
         "link_form": forms.get("link_form") or f.LinkForm(),
         "time_form": forms.get("time_form") or f.TimeEntryForm(),
+        "kind_panels": panels.panels_for(request, ticket),
     }
     return render(request, "tickets/ticket_detail.html", context, status=status)
+
+
+def render_ticket(request: HttpRequest, ticket: Ticket, status: int = 200) -> HttpResponse:
+    """The ticket page (for a kind's own views re-showing it with their form errors)."""
+    return _render(request, ticket, status=status)
+
+
+def get_ticket(request: HttpRequest, number: str) -> Ticket:
+    """The ticket by number, as its own kind, through the policy (404 when unseen)."""
+    return _ticket(request, number)
 
 
 @login_required

@@ -1,0 +1,183 @@
+"""The major-incident section of the incident page: declare, stand down, the communication
+log, child incidents and the post-incident review. Each view calls one service."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from steward.accounts.forms import apply_rule_violation
+from steward.core import policy
+from steward.core.errors import Forbidden, NotFound, RuleViolation
+from steward.incidents import forms as f
+from steward.incidents.choices import ReviewStatus
+from steward.incidents.models import Incident, PostIncidentReview, ReviewAction
+from steward.incidents.services import major
+from steward.incidents.views.incidents import get_incident, me, rerender
+
+
+def _back(incident: Incident, anchor: str = "major") -> HttpResponse:
+    return redirect(f"{incident.get_absolute_url()}#{anchor}")
+
+
+@login_required
+@require_POST
+def declare(request: HttpRequest, number: str) -> HttpResponse:
+    user = me(request)
+    incident = get_incident(request, number)
+    if not major.may_declare(user):
+        raise Forbidden("Only incident managers may declare major incidents.")
+    form = f.DeclareMajorForm(request.POST, user=user)
+    if form.is_valid():
+        try:
+            major.declare_major(
+                actor=user,
+                incident=incident,
+                manager=form.cleaned_data["manager"],
+                reason=form.cleaned_data["reason"],
+            )
+        except RuleViolation as exc:
+            apply_rule_violation(form, exc)
+        else:
+            messages.success(request, f"{incident.number} is now a major incident.")
+            return _back(incident)
+    return rerender(request, incident, declare_form=form)
+
+
+@login_required
+@require_POST
+def stand_down(request: HttpRequest, number: str) -> HttpResponse:
+    user = me(request)
+    incident = get_incident(request, number)
+    if not major.may_declare(user):
+        raise Forbidden("Only incident managers may stand down major incidents.")
+    form = f.StandDownForm(request.POST)
+    if form.is_valid():
+        try:
+            major.stand_down_major(
+                actor=user, incident=incident, reason=form.cleaned_data["reason"]
+            )
+        except RuleViolation as exc:
+            apply_rule_violation(form, exc)
+        else:
+            messages.success(request, f"{incident.number} is no longer a major incident.")
+            return _back(incident)
+    return rerender(request, incident, stand_down_form=form)
+
+
+@login_required
+@require_POST
+def post_update(request: HttpRequest, number: str) -> HttpResponse:
+    user = me(request)
+    incident = get_incident(request, number)
+    form = f.MajorUpdateForm(request.POST)
+    if form.is_valid():
+        try:
+            major.post_update(actor=user, incident=incident, **form.cleaned_data)
+        except RuleViolation as exc:
+            apply_rule_violation(form, exc)
+        else:
+            messages.success(request, "The update is posted.")
+            return _back(incident, "major-updates")
+    return rerender(request, incident, update_form=form)
+
+
+@login_required
+@require_POST
+def attach_children(request: HttpRequest, number: str) -> HttpResponse:
+    user = me(request)
+    incident = get_incident(request, number)
+    form = f.ChildrenForm(request.POST)
+    if form.is_valid():
+        numbers = form.cleaned_data["numbers"]
+        found = {
+            child.number: child
+            for child in Incident.objects.visible_to(user).filter(number__in=numbers)
+        }
+        unknown = [n for n in numbers if n not in found]
+        if unknown:
+            form.add_error("numbers", f"No incident that you can see: {', '.join(unknown)}.")
+        else:
+            try:
+                major.attach_children(
+                    actor=user, parent=incident, children=[found[n] for n in numbers]
+                )
+            except RuleViolation as exc:
+                form.add_error("numbers", exc.messages)
+            else:
+                messages.success(request, f"{len(numbers)} incident(s) attached.")
+                return _back(incident, "children")
+    return rerender(request, incident, children_form=form)
+
+
+@login_required
+@require_POST
+def review_save(request: HttpRequest, number: str) -> HttpResponse:
+    """Start the review, or save its texts."""
+    user = me(request)
+    incident = get_incident(request, number)
+    form = f.ReviewForm(request.POST)
+    if form.is_valid():
+        review = PostIncidentReview.objects.visible_to(user).filter(incident=incident).first()
+        try:
+            if review is None:
+                major.start_review(actor=user, incident=incident, **form.cleaned_data)
+            else:
+                major.update_review(actor=user, review=review, **form.cleaned_data)
+        except RuleViolation as exc:
+            apply_rule_violation(form, exc)
+        else:
+            messages.success(request, "The review is saved.")
+            return _back(incident, "review")
+    return rerender(request, incident, review_form=form)
+
+
+@login_required
+@require_POST
+def review_move(request: HttpRequest, number: str, to: str) -> HttpResponse:
+    user = me(request)
+    incident = get_incident(request, number)
+    review = PostIncidentReview.objects.visible_to(user).filter(incident=incident).first()
+    if review is None:
+        raise NotFound("review not found")
+    try:
+        major.move_review(actor=user, review=review, to=to)
+    except RuleViolation as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        label = ReviewStatus(to).label.lower()
+        messages.success(request, f"The review is {label}.")
+    return _back(incident, "review")
+
+
+@login_required
+@require_POST
+def review_action_add(request: HttpRequest, number: str) -> HttpResponse:
+    user = me(request)
+    incident = get_incident(request, number)
+    review = PostIncidentReview.objects.visible_to(user).filter(incident=incident).first()
+    form = f.ReviewActionForm(request.POST, user=user)
+    if review is None:
+        form.add_error(None, "Start the review first.")
+    elif form.is_valid():
+        try:
+            major.add_review_action(actor=user, review=review, **form.cleaned_data)
+        except RuleViolation as exc:
+            apply_rule_violation(form, exc)
+        else:
+            return _back(incident, "review")
+    return rerender(request, incident, action_form=form)
+
+
+@login_required
+@require_POST
+def review_action_done(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    user = me(request)
+    incident = get_incident(request, number)
+    action = policy.get_for(user, ReviewAction.objects.filter(review__incident=incident), pk)
+    done = request.POST.get("done", "on") == "on"
+    major.update_review_action(actor=user, action=action, is_done=done)
+    return _back(incident, "review")
