@@ -8,6 +8,7 @@ steward check                    configuration, database, migrations, worker
 steward demo                     load the demo data set (idempotent)
 steward profile [set PROFILE]    show or switch the process profile (full, lite, fits, core)
 steward audit verify|seal        check the audit log's hash chain (exit 1 if altered) | seal now
+steward mail send-pending        send the e-mail notifications due now; prints counts
 steward manage <django command>  any Django management command
 """
 
@@ -28,6 +29,7 @@ SUBCOMMANDS = {
     "demo": "demo",
     "profile": "profile",
     "audit": "audit",
+    "mail": "mail",
 }
 
 
