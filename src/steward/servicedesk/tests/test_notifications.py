@@ -23,11 +23,13 @@ from steward.incidents.tests.factories import make_assigned_incident
 from steward.servicedesk.models.outbound import NotificationTemplate, OutboundEmail
 from steward.servicedesk.notify import sending
 from steward.servicedesk.notify import services as notify
-from steward.servicedesk.tests.smtp_server import Collector, smtp_server  # noqa: F401
+from steward.servicedesk.tests import smtp_server as smtp
+from steward.servicedesk.tests.smtp_server import Collector
 from steward.tickets import services as tickets
 from steward.tickets.tests.factories import make_ticket
 
 pytestmark = pytest.mark.django_db
+smtp_server = smtp.smtp_server  # the fixture
 
 MESSAGE_ID = re.compile(r"<steward\.([A-Z]{3}[0-9]{7})\.[0-9a-f]+@desk\.example\.test>")
 
