@@ -1,4 +1,14 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _default_templates(sender: Any, **kwargs: Any) -> None:
+    """A fresh installation has the shipped notification templates to send and to edit."""
+    from steward.servicedesk.notify.services import ensure_default_templates
+
+    ensure_default_templates()
 
 
 class ServiceDeskConfig(AppConfig):
@@ -17,6 +27,7 @@ class ServiceDeskConfig(AppConfig):
         )
 
         audit.listen(events.on_audit_entry)
+        post_migrate.connect(_default_templates, sender=self)
         register(
             NavEntry(
                 "Administration",

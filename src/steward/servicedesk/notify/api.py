@@ -73,16 +73,12 @@ class OutboundEmailSerializer(StewardModelSerializer):
 
 
 class NotificationTemplateViewSet(CreateMixin, UpdateMixin, StewardViewSet):
-    """Notification templates; the ones for every kind exist from the first request on."""
+    """Notification templates: one per event for every kind (shipped), plus kinds' own."""
 
     queryset = NotificationTemplate.objects.all()
     serializer_class = NotificationTemplateSerializer
     filterset_class = NotificationTemplateFilterSet
     ordering_fields = ["id", "event", "ticket_kind"]
-
-    def get_queryset(self) -> Any:
-        services.ensure_default_templates()
-        return super().get_queryset()
 
     def get_serializer_class(self) -> Any:
         if self.action in {"update", "partial_update"}:

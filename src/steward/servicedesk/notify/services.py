@@ -69,10 +69,6 @@ def kind_choices() -> list[tuple[str, str]]:
 
 
 def _check_template(values: dict[str, Any]) -> None:
-    if values["event"] not in NotificationEvent.values:
-        raise RuleViolation({"event": "Unknown event."})
-    if values["ticket_kind"] and values["ticket_kind"] not in ticket_kinds():
-        raise RuleViolation({"ticket_kind": "Unknown ticket kind."})
     render.check(values["subject"], values["body"])
 
 
@@ -100,6 +96,10 @@ def create_template(
         "body": body,
         "is_enabled": is_enabled,
     }
+    if event not in NotificationEvent.values:
+        raise RuleViolation({"event": "Unknown event."})
+    if ticket_kind and ticket_kind not in ticket_kinds():
+        raise RuleViolation({"ticket_kind": "Unknown ticket kind."})
     _check_template(values)
     if NotificationTemplate.objects.filter(event=event, ticket_kind=ticket_kind).exists():
         raise RuleViolation({"ticket_kind": "There is already a template for this event and kind."})
