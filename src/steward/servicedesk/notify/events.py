@@ -1,7 +1,7 @@
 """Who is told about which change: the audit listener that queues ticket notifications.
 
 ``core.audit`` calls :func:`on_audit_entry` after every entry, inside the business
-transaction. Ticket entries map to events like this (see docs/user/notifications.md):
+transaction. Ticket entries map to events like this (see docs/operations/notifications.md):
 
 ================================  ==========  ===============================================
 audit entry                       event       to
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db import models, transaction
 
@@ -123,9 +123,10 @@ def notices_for(entry: AuditEntry, ticket: Ticket) -> list[Notice]:
         event = closing.get(ticket.state_category)
         if event is not None:
             notices.append(Notice(event, _people([ticket.requester_id]) + _watchers(ticket)))
-    if entry.action == "ticket.commented" and changes.get("public") is True:
+    comment_id = changes.get("comment")
+    if entry.action == "ticket.commented" and changes.get("public") is True and comment_id:
         comment = (
-            Comment.objects.filter(pk=changes.get("comment"), is_public=True)
+            Comment.objects.filter(pk=int(comment_id), is_public=True)
             .select_related("author")
             .first()
         )
@@ -149,7 +150,7 @@ def on_audit_entry(entry: AuditEntry, obj: models.Model) -> None:
     if not notices:
         return
     actor_id = entry.actor_id
-    actor = Person.objects.filter(pk=int(actor_id)).first() if actor_id is not None else None
+    actor = Person.objects.filter(pk=cast(int, actor_id)).first() if actor_id else None
     actor_name = actor.full_name if actor is not None else conf.get("SITE_NAME")
     actor_address = actor.email.lower() if actor is not None else None
     queued: list[int] = []

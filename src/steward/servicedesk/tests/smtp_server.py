@@ -40,9 +40,7 @@ class Collector:
                 return self.refuse.pop(0)
             raw = envelope.original_content or envelope.content
             parsed = email.message_from_bytes(raw, policy=email.policy.default)
-            self.received.append(
-                Received(envelope.mail_from, list(envelope.rcpt_tos), raw, parsed)  # type: ignore[arg-type]
-            )
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), raw, parsed))
         return "250 2.0.0 OK"
 
     def to(self, address: str) -> list[EmailMessage]:

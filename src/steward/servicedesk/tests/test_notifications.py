@@ -34,6 +34,12 @@ smtp_server = smtp.smtp_server  # the fixture
 MESSAGE_ID = re.compile(r"<steward\.([A-Z]{3}[0-9]{7})\.[0-9a-f]+@desk\.example\.test>")
 
 
+def body(mail: Any, subtype: str = "plain") -> str:
+    part = mail.get_body((subtype,))
+    assert part is not None
+    return str(part.get_content())
+
+
 def send() -> sending.SendResult:
     return sending.send_due()
 
@@ -54,11 +60,12 @@ def test_opening_a_ticket_mails_the_requester_once(smtp_server: Collector) -> No
     assert str(mail["Subject"]) == f"[{incident.number}] We received your request: VPN drops"
     assert mail["Auto-Submitted"] == "auto-generated"
     assert mail["From"] == "Service desk <desk@desk.example.test>"
-    assert MESSAGE_ID.fullmatch(mail["Message-ID"]).group(1) == incident.number
+    match = MESSAGE_ID.fullmatch(mail["Message-ID"])
+    assert match is not None and match.group(1) == incident.number
     assert mail["In-Reply-To"] is None
-    text = mail.get_body(("plain",)).get_content()
+    text = body(mail, "plain")
     assert f"https://steward.example.test/tickets/{incident.number}/" in text
-    assert "<strong>" in mail.get_body(("html",)).get_content()
+    assert "<strong>" in body(mail, "html")
     # and the agent, who acted, got nothing
     assert smtp_server.to(agent.email) == []
     row = OutboundEmail.objects.get()
@@ -83,6 +90,7 @@ def test_assignment_mails_the_new_assignee_once(smtp_server: Collector) -> None:
     # given an incident assigned to one agent, reassigned by a manager to another
     incident, first = make_assigned_incident()
     second = make_agent()
+    assert incident.team is not None
     incident.team.memberships.create(person=second)
     manager = make_person(roles=["incident_manager"])
     send()
@@ -138,10 +146,10 @@ def test_public_replies_reach_the_other_side_and_watchers_work_notes_nobody(
     assert [str(m["Subject"]) for m in requester_mail] == [
         f"[{ticket.number}] New reply: {ticket.title}"
     ]
-    assert "Please reboot." in requester_mail[0].get_body(("plain",)).get_content()
+    assert "Please reboot." in body(requester_mail[0], "plain")
     agent_mail = smtp_server.to(agent.email)
     assert len(agent_mail) == 1
-    assert "Done, works." in agent_mail[0].get_body(("plain",)).get_content()
+    assert "Done, works." in body(agent_mail[0], "plain")
     assert len(smtp_server.to(watcher.email)) == 2
     # and the work note is in no mail at all
     assert not any(b"reboot** it" in r.raw or b"Internal" in r.raw for r in smtp_server.received)
@@ -174,7 +182,7 @@ def test_resolution_and_closure_mail_the_requester(smtp_server: Collector) -> No
         f"[{incident.number}] Closed: {incident.title}",
     ]
     resolved = smtp_server.to(incident.requester.email)[1]
-    assert "Replaced the *cable*." in resolved.get_body(("plain",)).get_content()
+    assert "Replaced the *cable*." in body(resolved, "plain")
 
 
 def test_notifications_of_a_ticket_thread_on_the_first(smtp_server: Collector) -> None:
@@ -254,7 +262,7 @@ def test_a_kind_template_wins_and_a_switched_off_one_sends_nothing(
     assert str(mail["Subject"]) == (
         f"[{incident.number}] Incident {incident.number.lower()} for Ada Lovelace"
     )
-    assert mail.get_body(("plain",)).get_content().strip() == "Your incident: Disk full (New)"
+    assert body(mail, "plain").strip() == "Your incident: Disk full (New)"
 
 
 def test_a_template_that_does_not_compile_is_refused(smtp_server: Collector) -> None:

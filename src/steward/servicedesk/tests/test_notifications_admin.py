@@ -7,7 +7,8 @@ agents get nothing: empty lists and 404s on the API, 404 on the pages.
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import pytest
 from django.test import Client
@@ -96,7 +97,7 @@ class TestNotificationTemplateApi(ApiResourceTests):
 
 class TestOutboundEmailApi(ApiResourceTests):
     basename = "outbound-email"
-    filter_cases = [
+    filter_cases: ClassVar[list[tuple[dict[str, Any], Callable[[Any], bool]]]] = [
         ({"status": "failed"}, lambda e: e.status == "failed"),
         ({"status": ["queued", "sent"]}, lambda e: e.status in {"queued", "sent"}),
     ]
