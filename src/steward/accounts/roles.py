@@ -39,6 +39,9 @@ _AGENT_WORK = (
         "changes.view_*",
         "releases.view_*",
         "servicedesk.*",
+        # Notification templates and the outbound mail log are the administrators'.
+        "!servicedesk.*_notificationtemplate",
+        "!servicedesk.*_outboundemail",
         "events.view_*",
     ]
 )

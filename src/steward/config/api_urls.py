@@ -8,6 +8,7 @@ from steward.config import openapi  # noqa: F401  (registers the schema extensio
 from steward.core.api.profile import ProcessProfileView
 from steward.incidents.api.urls import register as register_incidents
 from steward.incidents.api.urls import urlpatterns as incident_paths
+from steward.servicedesk.notify.api import register as register_notifications
 from steward.tickets.api.urls import register as register_tickets
 
 router = DefaultRouter(trailing_slash=True)
@@ -15,6 +16,7 @@ router.include_root_view = False
 register_accounts(router)
 register_tickets(router)
 register_incidents(router)
+register_notifications(router)
 
 urlpatterns = [
     *router.urls,

@@ -272,6 +272,51 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"RoleCodeEnum": "steward.accounts.choices.RoleCode"},
 }
 
+
+def _smtp(url: str) -> dict[str, object]:
+    """EMAIL_* settings from ``smtp://``, ``smtp+starttls://`` or ``smtps://user:pass@host:port``."""
+    from urllib.parse import unquote, urlsplit
+
+    if not url:
+        return {}
+    parts = urlsplit(url)
+    schemes = {
+        "smtp": (25, False, False),
+        "smtp+starttls": (587, True, False),
+        "smtps": (465, False, True),
+    }
+    if parts.scheme not in schemes or not parts.hostname:
+        raise ImproperlyConfigured(
+            "STEWARD_SMTP_URL must look like smtp://host:25, smtp+starttls://user:pass@host:587 "
+            "or smtps://user:pass@host:465"
+        )
+    port, starttls, implicit_tls = schemes[parts.scheme]
+    try:
+        port = parts.port or port
+    except ValueError as exc:
+        raise ImproperlyConfigured("STEWARD_SMTP_URL has an invalid port") from exc
+    return {
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": port,
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_TLS": starttls,
+        "EMAIL_USE_SSL": implicit_tls,
+    }
+
+
+# Outgoing mail (notifications) through one SMTP server; see docs/operations/configuration.md.
+SMTP_URL = os.environ.get("STEWARD_SMTP_URL", "").strip()
+_SMTP = _smtp(SMTP_URL)
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = str(_SMTP.get("EMAIL_HOST", "localhost"))
+EMAIL_PORT = int(str(_SMTP.get("EMAIL_PORT", 25)))
+EMAIL_HOST_USER = str(_SMTP.get("EMAIL_HOST_USER", ""))
+EMAIL_HOST_PASSWORD = str(_SMTP.get("EMAIL_HOST_PASSWORD", ""))
+EMAIL_USE_TLS = bool(_SMTP.get("EMAIL_USE_TLS", False))
+EMAIL_USE_SSL = bool(_SMTP.get("EMAIL_USE_SSL", False))
+EMAIL_TIMEOUT = _env_int("STEWARD_SMTP_TIMEOUT", 30)
+
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("STEWARD_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
@@ -331,4 +376,10 @@ STEWARD = {
     ],
     "BUSINESS_HOLIDAY_COUNTRY": os.environ.get("STEWARD_BUSINESS_HOLIDAY_COUNTRY", ""),
     "INCIDENT_AUTO_CLOSE_BUSINESS_DAYS": _env_int("STEWARD_INCIDENT_AUTO_CLOSE_BUSINESS_DAYS", 3),
+    "MAIL_ENABLED": _env_bool("STEWARD_MAIL_ENABLED", default=bool(SMTP_URL)),
+    "MAIL_FROM": os.environ.get("STEWARD_MAIL_FROM", ""),
+    "MAIL_DOMAIN": os.environ.get("STEWARD_MAIL_DOMAIN", "localhost"),
+    "MAIL_MAX_ATTEMPTS": _env_int("STEWARD_MAIL_MAX_ATTEMPTS", 6),
+    "MAIL_RETRY_SECONDS": _env_int("STEWARD_MAIL_RETRY_SECONDS", 60),
+    "PUBLIC_URL": os.environ.get("STEWARD_PUBLIC_URL", "http://localhost:8000").rstrip("/"),
 }

@@ -22,6 +22,14 @@ DEFAULTS: dict[str, Any] = {
     # Resolved incidents close by themselves after this many business days; until then a
     # reply from the requester reopens them.
     "INCIDENT_AUTO_CLOSE_BUSINESS_DAYS": 3,
+    # Outgoing e-mail notifications: on when an SMTP server is configured (STEWARD_SMTP_URL).
+    "MAIL_ENABLED": False,
+    "MAIL_FROM": "",
+    "MAIL_DOMAIN": "localhost",
+    "MAIL_MAX_ATTEMPTS": 6,
+    "MAIL_RETRY_SECONDS": 60,
+    # Where people reach Steward; links in e-mails start with it.
+    "PUBLIC_URL": "http://localhost:8000",
 }
 
 

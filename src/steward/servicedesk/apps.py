@@ -1,4 +1,14 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _default_templates(sender: Any, **kwargs: Any) -> None:
+    """A fresh installation has the shipped notification templates to send and to edit."""
+    from steward.servicedesk.notify.services import ensure_default_templates
+
+    ensure_default_templates()
 
 
 class ServiceDeskConfig(AppConfig):
@@ -7,3 +17,32 @@ class ServiceDeskConfig(AppConfig):
     name = "steward.servicedesk"
     label = "servicedesk"
     verbose_name = "Service desk"
+
+    def ready(self) -> None:
+        from steward.core import audit
+        from steward.core.navigation import NavEntry, register
+        from steward.servicedesk.notify import (
+            events,
+            tasks,  # noqa: F401  (registers the schedule)
+        )
+
+        audit.listen(events.on_audit_entry)
+        post_migrate.connect(_default_templates, sender=self)
+        register(
+            NavEntry(
+                "Administration",
+                "Notification templates",
+                "notifications:template_list",
+                lambda user: bool(user.has_perm("servicedesk.view_notificationtemplate")),
+                order=40,
+            )
+        )
+        register(
+            NavEntry(
+                "Administration",
+                "Outbound mail",
+                "notifications:outbound_list",
+                lambda user: bool(user.has_perm("servicedesk.view_outboundemail")),
+                order=41,
+            )
+        )

@@ -10,8 +10,14 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from email.utils import formataddr
 
-from steward.servicedesk.mail.headers import TICKET_NUMBER, clean_text, normalise_message_id
+from steward.servicedesk.mail.headers import (
+    MAX_NAME_CHARS,
+    TICKET_NUMBER,
+    clean_text,
+    normalise_message_id,
+)
 
 MAX_HEADER_CHARS = 900
 MAX_OUTGOING_REFERENCES = 20
@@ -40,6 +46,22 @@ def make_message_id(ticket_number: str, domain: str) -> str:
     domain = _safe_domain(domain)
     prefix = ticket_number if TICKET_NUMBER.fullmatch(ticket_number) else "steward"
     return f"<{prefix}.{int(time.time())}.{secrets.token_hex(8)}@{domain}>"
+
+
+def notification_message_id(ticket_number: str, domain: str) -> str:
+    """A new, unique ``<steward.INC0001042.<random hex>@domain>`` Message-ID for a notification
+    about a ticket (the mail gateway reads the number back out of In-Reply-To/References)."""
+    domain = _safe_domain(domain)
+    token = secrets.token_hex(12)
+    if TICKET_NUMBER.fullmatch(ticket_number):
+        return f"<steward.{ticket_number}.{token}@{domain}>"
+    return f"<steward.{token}@{domain}>"
+
+
+def address_header(name: str, address: str) -> str:
+    """``"Name" <address>`` with the name cleaned by ``safe_header`` (no CR/LF, no controls);
+    the address must already be a valid one (``headers.valid_address``)."""
+    return formataddr((safe_header(name)[:MAX_NAME_CHARS], address))
 
 
 def reply_subject(ticket_number: str, subject: str) -> str:

@@ -1,1 +1,3 @@
 """Service desk models, one module per concern (mail in, mail out, the portal's ratings)."""
+
+from steward.servicedesk.models.outbound import NotificationTemplate, OutboundEmail  # noqa: F401

@@ -1,0 +1,1 @@
+"""E-mail notifications about tickets: templates, queueing after audit entries, sending."""
