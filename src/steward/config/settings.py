@@ -121,6 +121,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "steward.accounts.middleware.SecondFactorMiddleware",
+    "steward.servicedesk.middleware.RequesterPortalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -331,4 +332,6 @@ STEWARD = {
     ],
     "BUSINESS_HOLIDAY_COUNTRY": os.environ.get("STEWARD_BUSINESS_HOLIDAY_COUNTRY", ""),
     "INCIDENT_AUTO_CLOSE_BUSINESS_DAYS": _env_int("STEWARD_INCIDENT_AUTO_CLOSE_BUSINESS_DAYS", 3),
+    "PUBLIC_URL": os.environ.get("STEWARD_PUBLIC_URL", "http://localhost:8000"),
+    "SATISFACTION_LINK_DAYS": _env_int("STEWARD_SATISFACTION_LINK_DAYS", 30),
 }

@@ -22,6 +22,12 @@ DEFAULTS: dict[str, Any] = {
     # Resolved incidents close by themselves after this many business days; until then a
     # reply from the requester reopens them.
     "INCIDENT_AUTO_CLOSE_BUSINESS_DAYS": 3,
+    # Where people reach Steward (links in e-mails, e.g. the one-click satisfaction rating).
+    "PUBLIC_URL": "http://localhost:8000",
+    # How long the satisfaction links in a resolution e-mail stay valid.
+    "SATISFACTION_LINK_DAYS": 30,
+    # People with no role beyond requester use the self-service portal, not the agent UI.
+    "PORTAL_FOR_REQUESTERS": True,
 }
 
 
