@@ -4,6 +4,8 @@ incident of ben.carter gives the satisfaction report something to show."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from steward.accounts.demo import DEMO_DOMAIN
 from steward.accounts.models import Person, Team
 from steward.incidents import services as incidents
@@ -63,23 +65,23 @@ def load() -> str:
         return "Demo portal incidents skipped (no demo people)."
     if Incident.objects.filter(requester=people["alice.johnson"]).exists():
         return "Demo portal incidents already present."
-    desk = Team.objects.filter(name="Service Desk").first()
     for requester, title, agent, steps, reply, resolution, score, comment in INCIDENTS:
         person, worker = people[requester], people[agent]
+        team = Team.objects.filter(memberships__person=worker).order_by("support_line").first()
         incident = incidents.open_incident(
             actor=person,
             title=title,
             requester=person,
             description="Reported through the self-service portal.",
         )
-        incidents.reassign(actor=None, incident=incident, team=desk, assignee=worker)
+        incidents.reassign(actor=None, incident=incident, team=team, assignee=worker)
         tickets.add_comment(
             actor=worker, ticket=incident, body="Checked the logs; nothing yet.", is_public=False
         )
         if reply:
             tickets.add_comment(actor=worker, ticket=incident, body=reply)
         for state in steps:
-            values = {}
+            values: dict[str, Any] = {}
             if state == IncidentState.RESOLVED:
                 values = {
                     "resolution": resolution,

@@ -83,9 +83,7 @@ class ReportForm(forms.Form):
         label="How much does it stop you?",
         widget=forms.RadioSelect,
     )
-    files = MultipleFileField(
-        label="Attachments", help_text="Screenshots, logs or documents (optional)."
-    )
+    attachments = MultipleFileField(help_text="Screenshots, logs or documents (optional).")
 
     def __init__(self, *args: Any, user: Person, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -100,13 +98,11 @@ class ReplyForm(forms.Form):
     body = forms.CharField(
         label="Your reply", widget=forms.Textarea(attrs={"rows": 4}), help_text="Markdown."
     )
-    files = MultipleFileField(label="Attachments")
+    attachments = MultipleFileField()
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(
-        label="What is still wrong?", widget=forms.Textarea(attrs={"rows": 3})
-    )
+    reason = forms.CharField(label="What is still wrong?", widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class RatingForm(forms.Form):

@@ -163,9 +163,10 @@ def read_token(token: str) -> tuple[Ticket, Person]:
         raise RatingLinkError("This rating link is not valid; nothing was recorded.") from exc
     if not isinstance(data, dict):
         raise RatingLinkError("This rating link is not valid; nothing was recorded.")
+    ticket_id = data.get("t")
     ticket = (
-        Ticket.objects.select_related("requester").filter(pk=data.get("t")).first()
-        if isinstance(data.get("t"), int)
+        Ticket.objects.select_related("requester").filter(pk=ticket_id).first()
+        if isinstance(ticket_id, int)
         else None
     )
     if ticket is None or ticket.requester_id != data.get("p"):
@@ -196,7 +197,8 @@ def rate_by_link(
     try:
         return rate(actor=requester, ticket=ticket, score=score, comment=comment)
     except RuleViolation as exc:
-        raise RatingLinkError(" ".join(exc.messages), 409 if "ticket" in exc.message_dict else 400)
+        status = 409 if "ticket" in exc.message_dict else 400
+        raise RatingLinkError(" ".join(exc.messages), status) from exc
 
 
 # --- the managers' report -----------------------------------------------------------------------
@@ -222,8 +224,7 @@ class Summary:
 
 def _aggregates() -> dict[str, Any]:
     per_score = {
-        f"s{score}": Count("pk", filter=Q(score=score))
-        for score in range(MIN_SCORE, MAX_SCORE + 1)
+        f"s{score}": Count("pk", filter=Q(score=score)) for score in range(MIN_SCORE, MAX_SCORE + 1)
     }
     return {"average": Avg("score"), "count": Count("pk"), **per_score}
 

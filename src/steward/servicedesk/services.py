@@ -35,14 +35,18 @@ from steward.tickets.models import Comment, Ticket, specific
 Upload = tuple[IO[bytes], str]
 
 
-def _attach(*, actor: Person, ticket: Ticket, files: Sequence[Upload], comment: Comment | None) -> None:
+def _attach(
+    *, actor: Person, ticket: Ticket, files: Sequence[Upload], comment: Comment | None
+) -> None:
     for file, filename in files:
         try:
             tickets.add_attachment(
                 actor=actor, ticket=ticket, file=file, filename=filename, comment=comment
             )
         except RuleViolation as exc:
-            raise RuleViolation({"files": [f"{filename}: {m}" for m in exc.messages]}) from exc
+            raise RuleViolation(
+                {"attachments": [f"{filename}: {m}" for m in exc.messages]}
+            ) from exc
 
 
 @transaction.atomic

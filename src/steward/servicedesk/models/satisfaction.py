@@ -65,7 +65,7 @@ class SatisfactionRating(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.score}/5 for ticket {self.ticket_id}"
+        return f"rating {self.pk}: {self.score} of 5"
 
     @property
     def score_label(self) -> str:

@@ -285,7 +285,7 @@ def test_report_an_incident_with_two_attachments() -> None:
             "description": "It *crunches*.",
             "service": service.pk,
             "urgency": "2",
-            "files": [
+            "attachments": [
                 SimpleUploadedFile("scan.log", b"jam at tray 2\n"),
                 SimpleUploadedFile("photo.png", PNG),
             ],
@@ -328,12 +328,12 @@ def test_a_refused_file_is_a_form_error_and_creates_nothing(
         {
             "title": "With a bad file",
             "urgency": "3",
-            "files": [SimpleUploadedFile("ok.txt", b"fine"), upload],
+            "attachments": [SimpleUploadedFile("ok.txt", b"fine"), upload],
         },
     )
     # then the form says why and nothing was created
     assert response.status_code == 400
-    errors = " ".join(response.context["form"].errors["files"])
+    errors = " ".join(response.context["form"].errors["attachments"])
     assert upload.name in errors
     assert message in errors.lower()
     assert Ticket.objects.count() == tickets_before
@@ -358,7 +358,7 @@ def test_reply_with_a_file_and_a_reply_to_a_resolved_incident_reopens_it() -> No
     # when the requester replies with a file
     response = client.post(
         reverse("portal:ticket_reply", args=[incident.number]),
-        {"body": "Still **jammed**.", "files": [SimpleUploadedFile("again.txt", b"jam")]},
+        {"body": "Still **jammed**.", "attachments": [SimpleUploadedFile("again.txt", b"jam")]},
     )
     # then the reply and its file are there, and the incident is back in work
     assert response.status_code == 302
@@ -401,9 +401,7 @@ def test_rejecting_the_resolution_reopens_it_with_the_reason_as_a_reply() -> Non
     incident.refresh_from_db()
     assert incident.state == "resolved"
     # when they give a reason
-    client.post(
-        reverse("portal:ticket_reject", args=[incident.number]), {"reason": "Still jams."}
-    )
+    client.post(reverse("portal:ticket_reject", args=[incident.number]), {"reason": "Still jams."})
     # then it is back in work with their reason as a public reply
     incident.refresh_from_db()
     assert (incident.state, incident.reopen_count) == ("in_progress", 1)

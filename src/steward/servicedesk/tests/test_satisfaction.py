@@ -30,7 +30,9 @@ pytestmark = pytest.mark.django_db
 
 
 def audit_actions(rating: SatisfactionRating) -> list[str]:
-    return list(AuditEntry.objects.for_object(rating).order_by("id").values_list("action", flat=True))
+    return list(
+        AuditEntry.objects.for_object(rating).order_by("id").values_list("action", flat=True)
+    )
 
 
 # --- the service --------------------------------------------------------------------------------

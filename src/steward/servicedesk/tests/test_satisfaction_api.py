@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import pytest
 from django.urls import reverse
@@ -31,7 +32,7 @@ def client_for(person: Any) -> APIClient:
 class TestSatisfactionRatingApi(ApiResourceTests):
     basename = "satisfaction-rating"
     list_query_budget = 8
-    filter_cases = [
+    filter_cases: ClassVar[list[tuple[dict[str, Any], Callable[[Any], bool]]]] = [
         ({"score": "5"}, lambda r: r.score == 5),
         ({"score": ["1", "5"]}, lambda r: r.score in (1, 5)),
     ]
@@ -56,7 +57,9 @@ def test_a_requester_creates_updates_and_reads_only_their_own_rating() -> None:
     client = client_for(requester)
     url = reverse("satisfaction-rating-list")
     # when they rate it through the API
-    created = client.post(url, {"ticket": incident.pk, "score": 2, "comment": "Slow"}, format="json")
+    created = client.post(
+        url, {"ticket": incident.pk, "score": 2, "comment": "Slow"}, format="json"
+    )
     # then it is recorded as theirs
     assert created.status_code == 201, created.content
     body = created.json()
@@ -108,7 +111,7 @@ def test_staff_filter_ratings_by_ticket_and_team() -> None:
     two = make_rating()
     client = client_for(make_agent())
     url = reverse("satisfaction-rating-list")
-    by_ticket = client.get(url, {"ticket": one.ticket_id}).json()["results"]
+    by_ticket = client.get(url, {"ticket": one.ticket.pk}).json()["results"]
     assert [row["id"] for row in by_ticket] == [one.pk]
     team = two.ticket.team
     assert team is not None

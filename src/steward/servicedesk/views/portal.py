@@ -107,7 +107,7 @@ def report(request: HttpRequest) -> HttpResponse:
                 description=data["description"],
                 service=data.get("service"),
                 urgency=data["urgency"],
-                files=f.uploads_of(data["files"]),
+                files=f.uploads_of(data["attachments"]),
             )
         except RuleViolation as exc:
             apply_rule_violation(form, exc)
@@ -116,9 +116,7 @@ def report(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Thank you. {incident.number} has been reported.")
             return redirect("portal:ticket", number=incident.number)
-    return render(
-        request, "portal/report.html", {"form": form}, status=400 if form.errors else 200
-    )
+    return render(request, "portal/report.html", {"form": form}, status=400 if form.errors else 200)
 
 
 def _render_ticket(
@@ -172,7 +170,7 @@ def ticket_reply(request: HttpRequest, number: str) -> HttpResponse:
                 actor=user,
                 ticket=ticket,
                 body=form.cleaned_data["body"],
-                files=f.uploads_of(form.cleaned_data["files"]),
+                files=f.uploads_of(form.cleaned_data["attachments"]),
             )
         except RuleViolation as exc:
             apply_rule_violation(form, exc)
@@ -311,4 +309,3 @@ def rate_link(request: HttpRequest, token: str, score: int) -> HttpResponse:
         "portal/rate_link.html",
         {"rating": rating, "ticket": rating.ticket, "score": score, "token": token, "form": form},
     )
-
