@@ -461,3 +461,24 @@ def test_a_deactivated_requesters_session_is_refused() -> None:
     accounts.update_person(actor=None, person=requester, is_active=False)
     response = client.get(reverse("portal:home"))
     assert response.status_code == 302
+
+
+def test_the_demo_gives_alice_tickets_to_confirm_and_rate_and_the_report_data() -> None:
+    # given the demo data
+    from steward.accounts.demo import DEMO_DOMAIN, load_demo
+    from steward.accounts.models import Person
+    from steward.core import demo
+
+    load_demo(password=PASSWORD)
+    demo.load_all()
+    demo.load_all()  # a second load adds nothing
+    alice = Person.objects.get(email=f"alice.johnson@{DEMO_DOMAIN}")
+    # when alice opens the portal
+    page = signed_in(alice).get(reverse("portal:home"))
+    # then she sees several tickets, one resolved waiting for her confirmation and rating
+    html = page.content.decode()
+    assert len(page.context["page"].object_list) >= 4
+    assert html.count('data-testid="awaits-confirmation"') == 1
+    assert 'data-testid="awaits-rating"' in html
+    assert Incident.objects.filter(requester=alice).count() == 3
+    assert SatisfactionRating.objects.count() == 2

@@ -271,3 +271,10 @@ def test_agents_and_requesters_do_not_get_the_report(who: str) -> None:
 def test_incident_managers_and_auditors_get_the_report() -> None:
     for person in (make_person(roles=[RoleCode.INCIDENT_MANAGER]), make_auditor()):
         assert signed_in(person).get(reverse("servicedesk:satisfaction_report")).status_code == 200
+
+
+def test_a_bad_filter_on_the_report_is_shown_not_a_crash() -> None:
+    client = signed_in(make_person(roles=[RoleCode.TEAM_LEAD]))
+    page = client.get(reverse("servicedesk:satisfaction_report"), {"rated_after": "yesterday"})
+    assert page.status_code == 200
+    assert page.context["filter_form"].errors

@@ -21,7 +21,7 @@ def satisfaction_report(request: HttpRequest) -> HttpResponse:
     filters = SatisfactionRatingFilterSet(
         request.GET or None, queryset=satisfaction.ratings_for(user), request=request
     )
-    ratings = filters.qs if filters.is_bound else satisfaction.ratings_for(user)
+    ratings = filters.qs
     context = {
         "filter_form": filters.form,
         "overall": satisfaction.overall(ratings),
