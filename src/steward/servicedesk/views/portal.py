@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from steward.accounts.forms import apply_rule_violation
@@ -273,6 +274,7 @@ def _link_error(request: HttpRequest, error: satisfaction.RatingLinkError) -> Ht
     )
 
 
+@never_cache
 def rate_link(request: HttpRequest, token: str, score: int) -> HttpResponse:
     """Following the e-mail's link records the score at once; the page then takes a comment.
 
