@@ -51,7 +51,9 @@ INCIDENT_SETUP = [
     for model in ("category", "assignmentrule")
     for action in ("add", "change", "delete")
 ]
-AGENT = _AGENT_WORK + INCIDENT_SETUP
+#: The satisfaction report is for those who lead the desk (team leads, incident managers).
+SATISFACTION_REPORT = "servicedesk.view_satisfaction_report"
+AGENT = [*_AGENT_WORK, *INCIDENT_SETUP, f"!{SATISFACTION_REPORT}"]
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ ROLE_DEFINITIONS: dict[str, RoleDefinition] = {
     RoleCode.TEAM_LEAD: RoleDefinition(
         "Team lead",
         "An agent who also leads a team: manages its membership and workload.",
-        tuple(AGENT),
+        (*_AGENT_WORK, *INCIDENT_SETUP),
     ),
     RoleCode.INCIDENT_MANAGER: RoleDefinition(
         "Incident manager",
@@ -134,6 +136,7 @@ ROLE_DEFINITIONS: dict[str, RoleDefinition] = {
             "continuity.view_*",
             "finance.view_*",
             "governance.view_*",
+            "servicedesk.view_satisfaction*",
         ),
     ),
     RoleCode.AUDITOR: RoleDefinition(

@@ -9,6 +9,7 @@ from steward.core.api.profile import ProcessProfileView
 from steward.incidents.api.urls import register as register_incidents
 from steward.incidents.api.urls import urlpatterns as incident_paths
 from steward.servicedesk.notify.api import register as register_notifications
+from steward.servicedesk.api.urls import register as register_servicedesk
 from steward.tickets.api.urls import register as register_tickets
 
 router = DefaultRouter(trailing_slash=True)
@@ -17,6 +18,7 @@ register_accounts(router)
 register_tickets(router)
 register_incidents(router)
 register_notifications(router)
+register_servicedesk(router)
 
 urlpatterns = [
     *router.urls,

@@ -121,6 +121,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "steward.accounts.middleware.SecondFactorMiddleware",
+    "steward.servicedesk.middleware.RequesterPortalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -382,4 +383,6 @@ STEWARD = {
     "MAIL_MAX_ATTEMPTS": _env_int("STEWARD_MAIL_MAX_ATTEMPTS", 6),
     "MAIL_RETRY_SECONDS": _env_int("STEWARD_MAIL_RETRY_SECONDS", 60),
     "PUBLIC_URL": os.environ.get("STEWARD_PUBLIC_URL", "http://localhost:8000").rstrip("/"),
+    "SATISFACTION_LINK_DAYS": _env_int("STEWARD_SATISFACTION_LINK_DAYS", 30),
+    "PORTAL_FOR_REQUESTERS": _env_bool("STEWARD_PORTAL_FOR_REQUESTERS", True),
 }

@@ -13,6 +13,8 @@ urlpatterns = [
     path("incidents/", include("steward.incidents.urls")),
     path("interactions/", include(incident_urls.interaction_patterns)),
     path("notifications/", include("steward.servicedesk.notify.urls")),
+    path("portal/", include("steward.servicedesk.portal_urls")),
+    path("service-desk/", include("steward.servicedesk.urls")),
     path("api/v1/", include("steward.config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

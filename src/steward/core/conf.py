@@ -28,8 +28,12 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_DOMAIN": "localhost",
     "MAIL_MAX_ATTEMPTS": 6,
     "MAIL_RETRY_SECONDS": 60,
-    # Where people reach Steward; links in e-mails start with it.
+    # Where people reach Steward; links in e-mails (e.g. one-click ratings) start with it.
     "PUBLIC_URL": "http://localhost:8000",
+    # How long the satisfaction links in a resolution e-mail stay valid.
+    "SATISFACTION_LINK_DAYS": 30,
+    # People with no role beyond requester use the self-service portal, not the agent UI.
+    "PORTAL_FOR_REQUESTERS": True,
 }
 
 

@@ -19,15 +19,18 @@ class ServiceDeskConfig(AppConfig):
     verbose_name = "Service desk"
 
     def ready(self) -> None:
-        from steward.core import audit
+        from steward.core import audit, demo
         from steward.core.navigation import NavEntry, register
+        from steward.servicedesk import demo as servicedesk_demo
         from steward.servicedesk.notify import (
             events,
             tasks,  # noqa: F401  (registers the schedule)
         )
+        from steward.servicedesk.satisfaction import REPORT_PERMISSION
 
         audit.listen(events.on_audit_entry)
         post_migrate.connect(_default_templates, sender=self)
+        demo.register("servicedesk", servicedesk_demo.load)
         register(
             NavEntry(
                 "Administration",
@@ -44,5 +47,14 @@ class ServiceDeskConfig(AppConfig):
                 "notifications:outbound_list",
                 lambda user: bool(user.has_perm("servicedesk.view_outboundemail")),
                 order=41,
+            )
+        )
+        register(
+            NavEntry(
+                "Service desk",
+                "Satisfaction",
+                "servicedesk:satisfaction_report",
+                lambda user: bool(user.has_perm(REPORT_PERMISSION)),
+                order=20,
             )
         )

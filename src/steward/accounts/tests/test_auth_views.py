@@ -65,7 +65,8 @@ def enrol_second_factor(client: Client) -> TOTPDevice:
 # -- password sign-in --------------------------------------------------------------------------
 
 
-def test_sign_in_by_email_is_case_insensitive(client):
+def test_sign_in_by_email_is_case_insensitive(client, settings):
+    settings.STEWARD = {**settings.STEWARD, "PORTAL_FOR_REQUESTERS": False}  # see servicedesk
     # given a person whose e-mail is stored lower-case
     person = make_person(email="Ann.Smith@Example.TEST")
     assert person.email == "ann.smith@example.test"
@@ -138,7 +139,8 @@ def test_deactivated_person_cannot_sign_in(client):
     assert "_auth_user_id" not in client.session
 
 
-def test_deactivating_a_signed_in_person_ends_their_session(client):
+def test_deactivating_a_signed_in_person_ends_their_session(client, settings):
+    settings.STEWARD = {**settings.STEWARD, "PORTAL_FOR_REQUESTERS": False}  # see servicedesk
     # given a signed-in person
     person = make_person()
     sign_in(client, person.email)
@@ -248,7 +250,8 @@ def test_session_lifetime_is_absolute_and_set_at_sign_in(client, settings):
     assert expected <= stored.expire_date <= expected + timedelta(minutes=1)
 
 
-def test_expired_session_is_signed_out(client):
+def test_expired_session_is_signed_out(client, settings):
+    settings.STEWARD = {**settings.STEWARD, "PORTAL_FOR_REQUESTERS": False}  # see servicedesk
     # given a signed-in person
     person = make_person()
     sign_in(client, person.email)
@@ -287,7 +290,8 @@ def test_sign_out_ends_the_session(client):
 # -- second factor ----------------------------------------------------------------------------
 
 
-def test_enrolled_second_factor_is_required_at_sign_in(client):
+def test_enrolled_second_factor_is_required_at_sign_in(client, settings):
+    settings.STEWARD = {**settings.STEWARD, "PORTAL_FOR_REQUESTERS": False}  # see servicedesk
     # given a person who enrols an authenticator app on the profile page
     person = make_person()
     sign_in(client, person.email)
@@ -405,7 +409,8 @@ def test_role_requiring_second_factor_forces_enrolment(client):
     assert services.confirmed_device(agent) is not None
 
 
-def test_requester_without_that_role_is_not_forced_to_enrol(client):
+def test_requester_without_that_role_is_not_forced_to_enrol(client, settings):
+    settings.STEWARD = {**settings.STEWARD, "PORTAL_FOR_REQUESTERS": False}  # see servicedesk
     services.update_role(
         actor=None, role=Role.objects.get(code=RoleCode.AGENT), requires_second_factor=True
     )

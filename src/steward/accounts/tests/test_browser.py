@@ -22,7 +22,8 @@ def sign_in(page, email: str, password: str = PASSWORD) -> None:
     page.wait_for_url(re.compile(r"/$"))
 
 
-def test_sign_in_create_a_token_and_sign_out(page, live_server):
+def test_sign_in_create_a_token_and_sign_out(page, live_server, settings):
+    settings.STEWARD = {**settings.STEWARD, "PORTAL_FOR_REQUESTERS": False}  # see servicedesk
     # given a person with a password
     person = make_person(full_name="Ann Example", email="ann@example.test")
     # when she signs in with her e-mail in another case

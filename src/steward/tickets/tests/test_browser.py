@@ -26,7 +26,8 @@ def sign_out(page: Any) -> None:
     page.wait_for_url(re.compile(r"/accounts/login/"))
 
 
-def test_report_pick_up_reply_and_resolve(page: Any, live_server: Any) -> None:
+def test_report_pick_up_reply_and_resolve(page: Any, live_server: Any, settings: Any) -> None:
+    settings.STEWARD = {**settings.STEWARD, "PORTAL_FOR_REQUESTERS": False}  # see servicedesk
     requester = make_person(email="rita@example.test", full_name="Rita Requester")
     agent = make_agent(email="alex@example.test", full_name="Alex Agent")
     team = make_team(name="Service Desk", lead=agent)

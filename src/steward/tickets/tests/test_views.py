@@ -51,7 +51,8 @@ def test_the_queue_shows_my_teams_work_with_a_constant_query_count() -> None:
     assert list(by_age.context["page"])[0] == mine
 
 
-def test_requesters_get_their_own_tickets_instead_of_a_queue() -> None:
+def test_requesters_get_their_own_tickets_instead_of_a_queue(settings: Any) -> None:
+    settings.STEWARD = {**settings.STEWARD, "PORTAL_FOR_REQUESTERS": False}  # see servicedesk
     ticket = make_ticket()
     other = make_ticket()
     client = signed_in(ticket.requester)
@@ -60,7 +61,8 @@ def test_requesters_get_their_own_tickets_instead_of_a_queue() -> None:
     assert client.get(other.get_absolute_url()).status_code == 404
 
 
-def test_a_requester_opens_a_ticket_in_the_browser_form() -> None:
+def test_a_requester_opens_a_ticket_in_the_browser_form(settings: Any) -> None:
+    settings.STEWARD = {**settings.STEWARD, "PORTAL_FOR_REQUESTERS": False}  # see servicedesk
     requester = make_person()
     client = signed_in(requester)
     form = client.get(reverse("tickets:ticket_create")).context["form"]
@@ -80,7 +82,8 @@ def test_a_requester_opens_a_ticket_in_the_browser_form() -> None:
     assert not Ticket.objects.filter(title="XSS").exists()
 
 
-def test_the_ticket_page_offers_only_allowed_transitions_and_runs_them() -> None:
+def test_the_ticket_page_offers_only_allowed_transitions_and_runs_them(settings: Any) -> None:
+    settings.STEWARD = {**settings.STEWARD, "PORTAL_FOR_REQUESTERS": False}  # see servicedesk
     ticket, agent = make_assigned_ticket()
     client = signed_in(agent)
     page = client.get(ticket.get_absolute_url())
@@ -122,7 +125,8 @@ def test_a_stale_edit_shows_a_conflict_and_saves_nothing() -> None:
     assert ticket.title == "Changed meanwhile"
 
 
-def test_work_notes_stay_out_of_the_requesters_timeline() -> None:
+def test_work_notes_stay_out_of_the_requesters_timeline(settings: Any) -> None:
+    settings.STEWARD = {**settings.STEWARD, "PORTAL_FOR_REQUESTERS": False}  # see servicedesk
     ticket, agent = make_assigned_ticket()
     agent_client = signed_in(agent)
     agent_client.post(
@@ -142,6 +146,7 @@ def test_work_notes_stay_out_of_the_requesters_timeline() -> None:
 
 
 def test_attachments_through_the_form(settings: Any, tmp_path: Any) -> None:
+    settings.STEWARD = {**settings.STEWARD, "PORTAL_FOR_REQUESTERS": False}  # see servicedesk
     settings.MEDIA_ROOT = tmp_path
     ticket = make_ticket()
     client = signed_in(ticket.requester)
