@@ -39,6 +39,7 @@ def test_every_benchmark_is_listed(capsys: pytest.CaptureFixture[str]) -> None:
         "api_list",
         "tickets_queue",
         "ticket_create",
+        "ticket_search",
         "audit_chain",
         "helpdesk_create",
     ]
