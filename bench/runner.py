@@ -3,6 +3,7 @@
     python -m bench --list
     python -m bench api_list [--database sqlite|postgres|both] [--people 10000] ...
     python -m bench tickets_queue | ticket_create | ticket_search | audit_chain [--database ...]
+    python -m bench helpdesk_create    # the peer django-helpdesk, measured the same way
 
 Each benchmark yields one set of figures per database; the runner adds what every line
 carries (benchmark, versions, machine, timestamp) and prints each as one JSON line on
@@ -26,7 +27,14 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bench import api_list, audit_chain, ticket_create, ticket_search, tickets_queue
+from bench import (
+    api_list,
+    audit_chain,
+    helpdesk_peer,
+    ticket_create,
+    ticket_search,
+    tickets_queue,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,7 +55,7 @@ BENCHMARKS = {
         Benchmark(api_list.NAME, api_list.SUMMARY, api_list.add_arguments, api_list.run),
         *(
             Benchmark(module.NAME, module.SUMMARY, module.add_arguments, module.run)
-            for module in (tickets_queue, ticket_create, ticket_search, audit_chain)
+            for module in (tickets_queue, ticket_create, ticket_search, audit_chain, helpdesk_peer)
         ),
     )
 }

@@ -94,20 +94,20 @@ def _postgres_admin(url: str) -> Any:
     )
 
 
-def _drop_postgres(url: str) -> None:
+def _drop_postgres(url: str, *, name: str = POSTGRES_DATABASE) -> None:
     from psycopg import sql
 
     with _postgres_admin(url) as connection:
-        name = sql.Identifier(POSTGRES_DATABASE)
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        database = sql.Identifier(name)
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
 
 
-def _create_postgres(url: str) -> None:
+def _create_postgres(url: str, *, name: str = POSTGRES_DATABASE) -> None:
     from psycopg import sql
 
-    _drop_postgres(url)
+    _drop_postgres(url, name=name)
     with _postgres_admin(url) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(POSTGRES_DATABASE)))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def free_port() -> int:
@@ -169,14 +169,25 @@ def _gunicorn_has_setting(name: str) -> bool:
 
 
 def _start_gunicorn(
-    env: dict[str, str], *, port: int, workers: int, log: Path
+    env: dict[str, str],
+    *,
+    port: int,
+    workers: int,
+    log: Path,
+    python: str = sys.executable,
+    application: str = "steward.config.wsgi:application",
+    cwd: Path = ROOT,
 ) -> subprocess.Popen[bytes]:
-    """gunicorn as ``steward run`` starts it, in a process group of its own."""
+    """gunicorn as ``steward run`` starts it, in a process group of its own.
+
+    ``python``, ``application`` and ``cwd`` serve another project the same way (the peers
+    measured beside Steward); that ``python``'s gunicorn must be the version imported here.
+    """
     command = [
-        sys.executable,
+        python,
         "-m",
         "gunicorn",
-        "steward.config.wsgi:application",
+        application,
         "--bind",
         f"{HOST}:{port}",
         "--workers",
@@ -190,7 +201,7 @@ def _start_gunicorn(
         command.append("--no-control-socket")  # gunicorn 25.1+ would share ~/.gunicorn's
     with log.open("ab") as output:
         return subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=output, stderr=output, start_new_session=True
+            command, cwd=cwd, env=env, stdout=output, stderr=output, start_new_session=True
         )
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -15,7 +15,6 @@ from bench import cpu
 from bench.api_list import _cpu_figures, _people, _positive_float, _positive_int, _read_cpu
 from bench.load import LoadResult
 from bench.site import DATABASES, SiteError
-from bench.tickets_site import TicketSite
 
 LOGIN_PATH = "/accounts/login/"
 #: As behind the TLS-terminating proxy production runs behind.
@@ -161,7 +160,19 @@ def sign_in(url: str, *, email: str, password: str) -> str:
 Load = Callable[[float | None, int | None], LoadResult]
 
 
-def measure_phase(site: TicketSite, load: Load, args: argparse.Namespace) -> dict[str, Any]:
+class Served(Protocol):
+    """A site being measured: its gunicorn master, and the database backends serving it.
+
+    ``bench.tickets_site.TicketSite`` is one; so is a peer product's site.
+    """
+
+    @property
+    def server_pid(self) -> int: ...
+
+    def database_pids(self) -> list[int]: ...
+
+
+def measure_phase(site: Served, load: Load, args: argparse.Namespace) -> dict[str, Any]:
     """Warm up, then measure: the load's figures and where the CPU went meanwhile."""
     if args.warmup > 0:
         load(args.warmup, None)

@@ -1,0 +1,1 @@
+"""Settings, URLs, WSGI entry and the ``prepare`` step of the django-helpdesk peer site."""
