@@ -38,6 +38,8 @@ CONTEXT_HELP: dict[str, str] = {
     "comment": "The latest public reply (Markdown; for a reply: that reply). Never a work note.",
     "comment_author": "Who wrote that reply.",
     "site_name": "This installation's name.",
+    "rating": "For the requester of a resolved ticket: one-click rating links 1 (poor) to 5"
+    " (great), as a Markdown line; empty for everybody else.",
 }
 
 #: Sample values for previews and for checking a template renders.
@@ -58,6 +60,7 @@ SAMPLE_CONTEXT: dict[str, str] = {
     "comment": "I am on my way with a new drum.",
     "comment_author": "Grace Hopper",
     "site_name": "Steward",
+    "rating": "How did we do? [1](https://steward.example.org/portal/rate/sample/1/) ...",
 }
 
 _FOOTER = "\n\n---\n[Open {{ number }} in {{ site_name }}]({{ url }})\n"
@@ -86,7 +89,8 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "[{{ number }}] Resolved: {{ title }}",
         "Hello {{ recipient_name }},\n\n"
         "your {{ kind }} **{{ number }}** has been resolved.\n\n{{ resolution }}\n\n"
-        "If the problem is still there, reply to this e-mail." + _FOOTER,
+        "If the problem is still there, reply to this e-mail."
+        "{% if rating %}\n\n{{ rating }} (1 poor, 5 great){% endif %}" + _FOOTER,
     ),
     NotificationEvent.CLOSED: (
         "[{{ number }}] Closed: {{ title }}",

@@ -218,7 +218,21 @@ def ticket_context(
         "comment": comment.body if comment and comment.is_public else "",
         "comment_author": comment.author.full_name if comment and comment.is_public else "",
         "site_name": conf.get("SITE_NAME"),
+        "rating": _rating_line(ticket, recipient),
     }
+
+
+def _rating_line(ticket: Ticket, recipient: Recipient) -> str:
+    """Five one-click rating links, for the requester of a resolved ticket only."""
+    from steward.core.workflow import Category
+    from steward.servicedesk.satisfaction import rating_links
+
+    if recipient.person is None or recipient.person.pk != ticket.requester_id:
+        return ""
+    if ticket.state_category != Category.RESOLVED:
+        return ""
+    links = rating_links(ticket)
+    return "How did we do? " + " ".join(f"[{score}]({url})" for score, url in links.items())
 
 
 def subject_with_number(subject: str, number: str) -> str:

@@ -290,3 +290,36 @@ def test_templates_cannot_reach_model_methods(smtp_server: Collector) -> None:
     )
     assert all(isinstance(value, str) for value in context.values())
     assert NotificationTemplate.objects.count() == 5
+
+
+def test_the_resolution_mail_carries_one_click_ratings_for_the_requester(
+    smtp_server: Collector,
+) -> None:
+    from urllib.parse import urlsplit
+
+    from django.test import Client
+
+    from steward.servicedesk.models.satisfaction import SatisfactionRating
+
+    # given an incident with a watcher, resolved by its agent
+    incident, agent = make_assigned_incident()
+    watcher = make_agent()
+    tickets.add_watcher(actor=agent, ticket=incident, person=watcher)
+    incidents.transition_incident(actor=agent, incident=incident, to="in_progress")
+    incidents.resolve_incident(
+        actor=agent, incident=incident, resolution_code="solved_permanently", resolution="Done."
+    )
+    send()
+    # then the requester's resolution mail holds five rating links; the watcher's holds none
+    resolved = smtp_server.to(incident.requester.email)[-1]
+    links = re.findall(
+        r"https://steward\.example\.test(/portal/rate/[^)\s]+/[1-5]/)", body(resolved)
+    )
+    assert len(links) == 5
+    watched = [m for m in smtp_server.to(watcher.email) if "Resolved" in str(m["Subject"])]
+    assert watched and "/portal/rate/" not in body(watched[0])
+    # and following the fourth link, not signed in, records a 4 for the requester
+    answer = Client().get(urlsplit(links[3]).path)
+    assert answer.status_code == 200
+    rating = SatisfactionRating.objects.get(ticket_id=incident.pk)
+    assert (rating.score, rating.rated_by_id) == (4, incident.requester_id)
