@@ -8,8 +8,8 @@ from steward.config import openapi  # noqa: F401  (registers the schema extensio
 from steward.core.api.profile import ProcessProfileView
 from steward.incidents.api.urls import register as register_incidents
 from steward.incidents.api.urls import urlpatterns as incident_paths
-from steward.servicedesk.notify.api import register as register_notifications
 from steward.servicedesk.api.urls import register as register_servicedesk
+from steward.servicedesk.notify.api import register as register_notifications
 from steward.tickets.api.urls import register as register_tickets
 
 router = DefaultRouter(trailing_slash=True)

@@ -12,6 +12,7 @@ team and per month), over the ratings a person may see.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -229,7 +230,7 @@ def _aggregates() -> dict[str, Any]:
     return {"average": Avg("score"), "count": Count("pk"), **per_score}
 
 
-def _summary(label: str, row: dict[str, Any]) -> Summary:
+def _summary(label: str, row: Mapping[str, Any]) -> Summary:
     average = row.get("average")
     return Summary(
         label=label,
