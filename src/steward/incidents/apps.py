@@ -18,7 +18,9 @@ class IncidentsConfig(AppConfig):
             tasks,  # noqa: F401  (registers the schedule)
         )
         from steward.incidents.models import Incident
+        from steward.incidents import services
         from steward.incidents.services import major
+        from steward.tickets import services as tickets
         from steward.incidents.workflows import WORKFLOWS
 
         workflow.register(Incident, WORKFLOWS)
@@ -31,6 +33,10 @@ class IncidentsConfig(AppConfig):
         workflow.register_guard("incidents.children_resolvable", major.children_resolvable)
         workflow.register_guard("incidents.parent_resolved", major.parent_resolved)
         workflow.register_guard("incidents.review_completed", major.review_completed)
+        tickets.register_editor(
+            "incidents.incident",
+            lambda *, ticket, **kwargs: services.edit_incident(incident=ticket, **kwargs),
+        )
         demo.register("incidents", incidents_demo.load)
         _register_navigation()
         from steward.incidents.views.incidents import panel_context

@@ -431,6 +431,38 @@ def resolve_incident(
 
 
 @transaction.atomic
+def edit_incident(
+    *,
+    actor: Person | None,
+    incident: Incident,
+    expected_version: int | None = None,
+    **changes: Any,
+) -> Incident:
+    """An edit from a generic entrance (the ticket page, ``PATCH /tickets/``): a change of
+    team or assignee is a reassignment (counted), the rest an ordinary update."""
+    hands = {name: changes.pop(name) for name in ("team", "assignee") if name in changes}
+    if changes or not hands:
+        incident = update_incident(
+            actor=actor, incident=incident, expected_version=expected_version, **changes
+        )
+        expected_version = None  # checked once, by the first write
+    if hands:
+        team = hands.get("team", incident.team)
+        assignee = hands.get("assignee", incident.assignee if "team" not in hands else None)
+        if "team" in hands and "assignee" not in hands and incident.assignee is not None:
+            same_team = team is not None and team.memberships.filter(person=incident.assignee)
+            assignee = incident.assignee if same_team and same_team.exists() else None
+        incident = reassign(
+            actor=actor,
+            incident=incident,
+            team=team,
+            assignee=assignee,
+            expected_version=expected_version,
+        )
+    return incident
+
+
+@transaction.atomic
 def reassign(
     *,
     actor: Person | None,

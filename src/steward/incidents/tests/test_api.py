@@ -243,3 +243,30 @@ def test_incidents_are_searchable_and_filter_by_category() -> None:
     assert [row["id"] for row in found.json()["results"]] == [vpn.pk]
     by_category = client.get(reverse("incident-list"), {"category": category.pk}).json()
     assert [row["id"] for row in by_category["results"]] == [vpn.pk]
+
+
+@pytest.mark.django_db
+def test_changing_an_incidents_team_through_the_generic_ticket_endpoint_is_a_reassignment() -> None:
+    # given an incident assigned to an agent of team A, and a team B
+    incident, agent = make_assigned_incident()
+    other_team = make_team()
+    client = client_for(agent)
+    # when the agent moves it to team B with PATCH /api/v1/tickets/{id}/ (not the incident API)
+    answer = client.patch(
+        reverse("ticket-detail", args=[incident.pk]), {"team": other_team.pk}, format="json"
+    )
+    # then it is counted and audited as the incident API's reassignment would be
+    assert answer.status_code == 200, answer.content
+    incident.refresh_from_db()
+    assert (incident.team_id, incident.assignee_id) == (other_team.pk, None)
+    assert incident.reassignment_count == 1
+    assert AuditEntry.objects.filter(
+        action="incident.reassigned", object_id=str(incident.pk)
+    ).exists()
+    # and an edit of other fields there goes through the incident's own rules too
+    answer = client.patch(
+        reverse("ticket-detail", args=[incident.pk]), {"title": "Renamed"}, format="json"
+    )
+    assert answer.status_code == 200
+    incident.refresh_from_db()
+    assert (incident.title, incident.reassignment_count) == ("Renamed", 1)

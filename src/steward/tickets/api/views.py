@@ -82,7 +82,7 @@ class TicketViewSet(CreateMixin, UpdateMixin, StewardViewSet):
         return services.create_ticket(actor=actor_of(self.request), **serializer.validated_data)
 
     def perform_update(self, serializer: Any) -> Ticket:
-        return services.update_ticket(
+        return services.edit_ticket(
             actor=actor_of(self.request),
             ticket=serializer.instance,
             expected_version=serializer.instance.version,

@@ -218,7 +218,7 @@ def ticket_edit(request: HttpRequest, number: str) -> HttpResponse:
     conflict = False
     if request.method == "POST" and form.is_valid():
         try:
-            ticket = services.update_ticket(
+            ticket = services.edit_ticket(
                 actor=user,
                 ticket=ticket,
                 expected_version=form.cleaned_data.get("version"),
