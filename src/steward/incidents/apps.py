@@ -15,13 +15,13 @@ class IncidentsConfig(AppConfig):
         from steward.incidents import demo as incidents_demo
         from steward.incidents import (
             hooks,
+            services,
             tasks,  # noqa: F401  (registers the schedule)
         )
         from steward.incidents.models import Incident
-        from steward.incidents import services
         from steward.incidents.services import major
-        from steward.tickets import services as tickets
         from steward.incidents.workflows import WORKFLOWS
+        from steward.tickets import services as tickets
 
         workflow.register(Incident, WORKFLOWS)
         workflow.register_guard("incidents.may_reopen", hooks.may_reopen)
