@@ -46,9 +46,10 @@ from steward.incidents.models import (
 )
 from steward.incidents.services import interactions, major, reports
 from steward.tickets import services as ticket_services
+from steward.tickets.api.views import RankedWhenSearching
 
 
-class IncidentViewSet(CreateMixin, UpdateMixin, StewardViewSet):
+class IncidentViewSet(RankedWhenSearching, CreateMixin, UpdateMixin, StewardViewSet):
     """Incidents. Team and assignee change through ``reassign`` and ``escalate``."""
 
     queryset = Incident.objects.all()

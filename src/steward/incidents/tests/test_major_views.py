@@ -73,7 +73,7 @@ def test_posting_updates_and_the_requester_reads_customers_ones_as_replies() -> 
     client.post(url, {"update-audience": "internal", "update-body": "Bridge open."})
     client.post(url, {"update-audience": "customers", "update-body": "Restoring now."})
     assert MajorIncidentUpdate.objects.filter(incident=incident).count() == 2
-    requester_page = signed_in(incident.requester).get(incident.get_absolute_url())
+    requester_page = signed_in(incident.requester).get(incident.get_absolute_url(), follow=True)
     text = requester_page.content.decode()
     assert "Restoring now." in text and "Bridge open." not in text
     assert Comment.objects.filter(ticket=incident, is_public=True).count() == 1

@@ -52,21 +52,25 @@ TICKET_RELATED = (
 )
 
 
-class TicketViewSet(CreateMixin, UpdateMixin, StewardViewSet):
+class RankedWhenSearching:
+    """For lists of tickets (of any kind) that take ``?q=``: best match first when searching
+    and no ``ordering`` was asked for."""
+
+    @property
+    def ordering(self) -> tuple[str, ...] | None:
+        request = getattr(self, "request", None)
+        if request is not None and request.query_params.get("q", "").strip():
+            return ("-search_rank", "-opened_at", "-id")
+        return None
+
+
+class TicketViewSet(RankedWhenSearching, CreateMixin, UpdateMixin, StewardViewSet):
     """Tickets of every kind. States change only through ``transition``."""
 
     queryset = Ticket.objects.all()
     serializer_class = s.TicketSerializer
     filterset_class = TicketFilterSet
     ordering_fields = ["id", "priority", "opened_at", "updated_at", "number"]
-
-    @property
-    def ordering(self) -> tuple[str, ...] | None:
-        """Best match first when searching (``?q=``) and no ``ordering`` was asked for."""
-        request = getattr(self, "request", None)
-        if request is not None and request.query_params.get("q", "").strip():
-            return ("-search_rank", "-opened_at", "-id")
-        return None
 
     def may_create(self, request: Request) -> bool:
         if not super().may_create(request):

@@ -279,9 +279,14 @@ def test_the_queue_searches_and_offers_best_match_first() -> None:
     assert plain.context["sort"] == "priority"
 
 
-def test_only_the_newest_matches_are_ranked(monkeypatch: pytest.MonkeyPatch) -> None:
-    # given five tickets with the word, the oldest the best match (word in title and text)
+@pytest.mark.parametrize("lately", ["common", "rare"])
+def test_only_the_newest_matches_are_ranked(monkeypatch: pytest.MonkeyPatch, lately: str) -> None:
+    # given five tickets with the word, the oldest the best match (word in title and text),
+    # searched as a word common among the newest tickets, or as a rare one (PostgreSQL finds
+    # the newest matches differently for each; the answer must be the same)
     monkeypatch.setattr(search, "MAX_RANKED", 3)
+    monkeypatch.setattr(search, "PROBE_ROWS", 4)
+    monkeypatch.setattr(search, "PROBE_SHARE", 0.5 if lately == "common" else 2.0)
     agent = make_agent()
     oldest = make_ticket(title="Plotter toner", description="plotter")
     middle = make_ticket(title="Other", description="plotter")
