@@ -122,11 +122,15 @@ def test_the_review_on_the_incident_page() -> None:
     assert incident.review.status == "in_review"
 
 
-def test_requesters_have_no_incident_pages() -> None:
+@pytest.mark.parametrize("portal_gate", [True, False])
+def test_requesters_have_no_incident_pages(settings: Any, portal_gate: bool) -> None:
+    # with the portal gate (the default) the agent UI refuses requesters as a whole (403);
+    # without it, each incident page still has nothing for them (404)
+    settings.STEWARD = {**settings.STEWARD, "PORTAL_FOR_REQUESTERS": portal_gate}
     requester = make_person()
     client = signed_in(requester)
-    for name in ("incident_list", "major_list", "incident_create"):
-        assert client.get(reverse(f"incidents:{name}")).status_code == 404
+    for name in ("incident_list", "major_list", "incident_create", "fcr_report"):
+        assert client.get(reverse(f"incidents:{name}")).status_code == (403 if portal_gate else 404)
 
 
 def test_the_incident_list_filters_and_costs_the_same_queries_for_more_rows() -> None:
@@ -214,7 +218,8 @@ def test_log_a_call_and_resolve_it_on_first_contact() -> None:
     assert incident.contact_type == "phone"
 
 
-def test_interaction_pages_are_scoped() -> None:
+def test_interaction_pages_are_scoped(settings: Any) -> None:
+    settings.STEWARD = {**settings.STEWARD, "PORTAL_FOR_REQUESTERS": False}  # see servicedesk
     agent = make_agent()
     mine = make_interaction(actor=agent)
     theirs = make_interaction(actor=agent)
@@ -280,4 +285,4 @@ def test_the_first_contact_resolution_page() -> None:
         reverse("incidents:fcr_report"), {"since": "2000-02-01", "until": "2000-01-01"}
     )
     assert bad.status_code == 400
-    assert signed_in(make_person()).get(reverse("incidents:fcr_report")).status_code == 404
+    # requesters: covered by test_requesters_have_no_incident_pages (with and without the gate)
