@@ -8,6 +8,8 @@ steward check                    configuration, database, migrations, worker
 steward demo                     load the demo data set (idempotent)
 steward profile [set PROFILE]    show or switch the process profile (full, lite, fits, core)
 steward audit verify|seal        check the audit log's hash chain (exit 1 if altered) | seal now
+steward mail fetch [--mailbox NAME] | ingest FILE --mailbox NAME | lmtp [--port P]
+                                 e-mail in: poll IMAP now, read one .eml, or listen (LMTP)
 steward manage <django command>  any Django management command
 """
 
@@ -28,6 +30,7 @@ SUBCOMMANDS = {
     "demo": "demo",
     "profile": "profile",
     "audit": "audit",
+    "mail": "mailin",
 }
 
 

@@ -39,6 +39,7 @@ _AGENT_WORK = (
         "changes.view_*",
         "releases.view_*",
         "servicedesk.*",
+        "!servicedesk.*_mailbox",  # reading mailboxes (and their passwords) is administration
         "events.view_*",
     ]
 )

@@ -7,6 +7,7 @@ from steward.accounts.api.urls import register as register_accounts
 from steward.config import openapi  # noqa: F401  (registers the schema extensions)
 from steward.core.api.profile import ProcessProfileView
 from steward.incidents.api.urls import register as register_incidents
+from steward.servicedesk.api.inbound import register as register_mail_in
 from steward.tickets.api.urls import register as register_tickets
 
 router = DefaultRouter(trailing_slash=True)
@@ -14,6 +15,7 @@ router.include_root_view = False
 register_accounts(router)
 register_tickets(router)
 register_incidents(router)
+register_mail_in(router)
 
 urlpatterns = [
     *router.urls,

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("steward.core.urls")),
     path("accounts/", include("steward.accounts.urls")),
     path("tickets/", include("steward.tickets.urls")),
+    path("servicedesk/", include("steward.servicedesk.urls")),
     path("api/v1/", include("steward.config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

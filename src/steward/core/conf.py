@@ -22,6 +22,13 @@ DEFAULTS: dict[str, Any] = {
     # Resolved incidents close by themselves after this many business days; until then a
     # reply from the requester reopens them.
     "INCIDENT_AUTO_CLOSE_BUSINESS_DAYS": 3,
+    # E-mail in: the largest message read, how many messages one sender may send in the
+    # window before the rest is quarantined, and the domains whose senders must be
+    # authenticated (DMARC pass from the receiving server) to be trusted.
+    "MAIL_IN_MAX_MESSAGE_BYTES": 30 * 1024 * 1024,
+    "MAIL_IN_RATE_LIMIT": 20,
+    "MAIL_IN_RATE_WINDOW_MINUTES": 10,
+    "MAIL_IN_INTERNAL_DOMAINS": [],
 }
 
 

@@ -1,1 +1,3 @@
 """Service desk models, one module per concern (mail in, mail out, the portal's ratings)."""
+
+from steward.servicedesk.models.inbound import InboundMessage, Mailbox  # noqa: F401
