@@ -9,6 +9,7 @@ is recorded on the mailbox (``last_error``) and the next poll tries again.
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import logging
 import re
@@ -94,7 +95,8 @@ def _fetch(connection: imaplib.IMAP4, mailbox: Mailbox, result: FetchResult, lim
     if status != "OK":
         raise imaplib.IMAP4.error(f"cannot open folder {mailbox.folder!r}")
     status, data = connection.uid("SEARCH", "UNSEEN")
-    uids = (data[0] or b"").split() if status == "OK" and data else []
+    found = (data[0] or b"").split() if status == "OK" and data else []
+    uids = [uid.decode("ascii") for uid in found]
     moved = False
     for uid in uids[:limit]:
         raw = _fetch_one(connection, uid)
@@ -119,7 +121,7 @@ def _fetch(connection: imaplib.IMAP4, mailbox: Mailbox, result: FetchResult, lim
         connection.expunge()
 
 
-def _fetch_one(connection: imaplib.IMAP4, uid: bytes) -> bytes | None:
+def _fetch_one(connection: imaplib.IMAP4, uid: str) -> bytes | None:
     status, data = connection.uid("FETCH", uid, "(BODY.PEEK[])")
     if status != "OK" or not data:
         return None
@@ -140,10 +142,8 @@ def _failed(mailbox: Mailbox, result: FetchResult, error: BaseException) -> Fetc
 
 
 def _logout(connection: imaplib.IMAP4) -> None:
-    try:
+    with contextlib.suppress(OSError, imaplib.IMAP4.error):
         connection.logout()
-    except (OSError, imaplib.IMAP4.error):
-        pass
 
 
 def poll_enabled() -> list[FetchResult]:

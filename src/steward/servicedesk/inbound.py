@@ -492,7 +492,9 @@ def _check_mailbox(mailbox: Mailbox) -> None:
 
 
 @transaction.atomic
-def create_mailbox(*, actor: Person | None, name: str, password: str = "", **values: Any) -> Mailbox:
+def create_mailbox(
+    *, actor: Person | None, name: str, password: str = "", **values: Any
+) -> Mailbox:
     """A mailbox to read; ``password`` is stored for logging in and never shown again."""
     if actor is not None:
         policy.require_add(actor, Mailbox)

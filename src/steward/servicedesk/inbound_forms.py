@@ -13,7 +13,7 @@ from steward.servicedesk.models.inbound import Mailbox
 from steward.tickets.models import Ticket
 
 
-class MailboxForm(forms.ModelForm):  # type: ignore[type-arg]
+class MailboxForm(forms.ModelForm):
     """A mailbox; the password field is write-only (left empty, the current one stays)."""
 
     password = forms.CharField(
@@ -73,7 +73,7 @@ class ReleaseForm(forms.Form):
         ticket = policy.scope(Ticket.objects.filter(number=number), self.user, "view").first()
         if ticket is None:
             raise forms.ValidationError("No ticket you can see has this number.")
-        return ticket  # type: ignore[no-any-return]
+        return ticket
 
 
 class DiscardForm(forms.Form):

@@ -55,3 +55,14 @@ def make_raw(
         maintype, subtype = content_type.split("/")
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return bytes(msg)
+
+
+def ticket_of(message: Any) -> int:
+    """The id of the ticket an inbound message went to (it must have one)."""
+    assert message.ticket_id is not None, (message.status, message.reason, message.detail)
+    return int(message.ticket_id)
+
+
+def comment_of(message: Any) -> int:
+    assert message.comment_id is not None, (message.status, message.reason, message.detail)
+    return int(message.comment_id)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from steward.accounts.models import Person
@@ -15,7 +18,12 @@ from steward.incidents.tests.factories import make_category, make_incident
 from steward.incidents.tests.test_services import resolved
 from steward.servicedesk import inbound
 from steward.servicedesk.models.inbound import InboundMessage
-from steward.servicedesk.tests.inbound_factories import make_mailbox, make_raw
+from steward.servicedesk.tests.inbound_factories import (
+    comment_of,
+    make_mailbox,
+    make_raw,
+    ticket_of,
+)
 from steward.tickets.models import Attachment, Comment, Ticket
 from steward.tickets.tests.factories import make_ticket
 
@@ -49,7 +57,7 @@ def test_new_mail_opens_an_incident_with_the_trimmed_body_and_attachments() -> N
     message = inbound.ingest(mailbox=mailbox, raw=raw)
     # then an incident is open for her, by e-mail, routed to the mailbox's team and category
     assert (message.status, message.reason) == ("processed", "")
-    incident = Incident.objects.get(pk=message.ticket_id)
+    incident = Incident.objects.get(pk=ticket_of(message))
     assert incident.requester == alice
     assert (incident.title, incident.contact_type) == ("VPN drops every hour", "email")
     assert (incident.team, incident.category) == (team, category)
@@ -87,7 +95,7 @@ def test_unknown_sender_becomes_a_requester_when_the_mailbox_says_so() -> None:
     bob = Person.objects.get(email="bob@new.example")
     assert bob.full_name == "Bob New" and not bob.has_usable_password()
     assert [r.code for r in bob.roles.all()] == ["requester"]
-    assert Ticket.objects.get(pk=message.ticket_id).requester == bob
+    assert Ticket.objects.get(pk=ticket_of(message)).requester == bob
 
 
 def test_unknown_sender_is_quarantined_when_the_mailbox_rejects() -> None:
@@ -105,14 +113,14 @@ def test_html_mail_with_script_becomes_text_and_markup_in_mail_stays_text() -> N
         '<a href="javascript:EVILSCRIPT()">click</a><img src=x onerror=EVILSCRIPT()>'
     )
     message = inbound.ingest(mailbox=mailbox, raw=make_raw(html=html))
-    incident = Ticket.objects.get(pk=message.ticket_id)
+    incident = Ticket.objects.get(pk=ticket_of(message))
     rendered = markdown.render(incident.description)
     assert "EVILSCRIPT" not in incident.description
     assert "<script" not in rendered and "javascript:" not in rendered
     # plain text that looks like markup is shown as written, never made markup
     plain = "Try <script>alert(1)</script> and [x](javascript:alert(1)) *now*"
     other = inbound.ingest(mailbox=mailbox, raw=make_raw(body=plain))
-    stored = Ticket.objects.get(pk=other.ticket_id).description
+    stored = Ticket.objects.get(pk=ticket_of(other)).description
     markdown.validate(stored)
     shown = markdown.render(stored)
     assert "<script" not in shown and 'href="javascript' not in shown
@@ -130,7 +138,7 @@ def test_refused_attachment_keeps_the_ticket_and_says_so() -> None:
     )
     message = inbound.ingest(mailbox=mailbox, raw=raw)
     assert message.status == "processed"
-    incident = Ticket.objects.get(pk=message.ticket_id)
+    incident = Ticket.objects.get(pk=ticket_of(message))
     assert list(Attachment.objects.filter(ticket=incident).values_list("filename", flat=True)) == [
         "notes.txt"
     ]
@@ -145,7 +153,7 @@ def _open(mailbox_kwargs: dict[str, object] | None = None) -> tuple[InboundMessa
     mailbox = make_mailbox(**(mailbox_kwargs or {}))
     _requester()
     first = inbound.ingest(mailbox=mailbox, raw=make_raw(message_id="<first@customer.example>"))
-    return first, Incident.objects.get(pk=first.ticket_id)
+    return first, Incident.objects.get(pk=ticket_of(first))
 
 
 @pytest.mark.parametrize(
@@ -169,7 +177,7 @@ def test_reply_threads_onto_its_ticket_as_a_public_comment(headers: dict[str, st
     reply = inbound.ingest(mailbox=first.mailbox, raw=raw)
     # then it is a public comment from her, without the quoted history; no new ticket
     assert reply.status == "processed" and reply.ticket_id == incident.pk
-    comment = Comment.objects.get(pk=reply.comment_id)
+    comment = Comment.objects.get(pk=comment_of(reply))
     assert (comment.author, comment.is_public) == (incident.requester, True)
     assert comment.body == "Thanks, it works again."
     assert Ticket.objects.count() == 1
@@ -188,9 +196,7 @@ def test_reply_attachment_goes_with_the_comment() -> None:
 def test_reply_to_a_resolved_incident_reopens_it() -> None:
     first, incident = _open()
     agent = make_agent()
-    Incident.objects.filter(pk=incident.pk).update(
-        assignee=agent, team=make_team(members=[agent])
-    )
+    Incident.objects.filter(pk=incident.pk).update(assignee=agent, team=make_team(members=[agent]))
     incident = resolved(Incident.objects.get(pk=incident.pk))
     assert incident.state == "resolved"
     raw = make_raw(subject=f"Re: [{incident.number}] fixed?", body="No, it is broken again.")
@@ -204,7 +210,7 @@ def test_reply_on_a_ticket_of_another_kind_is_a_comment() -> None:
     ticket = make_ticket(requester=alice)
     reply = inbound.ingest(mailbox=mailbox, raw=make_raw(subject=f"Re: [{ticket.number}]"))
     assert reply.ticket_id == ticket.pk
-    assert Comment.objects.get(pk=reply.comment_id).author == alice
+    assert Comment.objects.get(pk=comment_of(reply)).author == alice
 
 
 def test_staff_reply_by_mail_is_a_public_comment() -> None:
@@ -212,7 +218,7 @@ def test_staff_reply_by_mail_is_a_public_comment() -> None:
     agent = make_agent(email="agent@steward.example")
     raw = make_raw(sender="agent@steward.example", subject=f"Re: [{incident.number}]")
     reply = inbound.ingest(mailbox=first.mailbox, raw=raw)
-    assert Comment.objects.get(pk=reply.comment_id).author == agent
+    assert Comment.objects.get(pk=comment_of(reply)).author == agent
 
 
 def test_reply_from_someone_else_is_quarantined_and_changes_nothing() -> None:
@@ -315,7 +321,7 @@ def test_release_opens_the_incident_and_is_audited() -> None:
     agent = make_agent()
     done = inbound.release_message(actor=agent, message=held)
     assert (done.status, done.reviewed_by) == ("released", agent)
-    assert Incident.objects.filter(pk=done.ticket_id).exists()
+    assert Incident.objects.filter(pk=ticket_of(done)).exists()
     entry = AuditEntry.objects.get(action="inbound_message.released")
     assert entry.actor == agent
 
@@ -329,7 +335,7 @@ def test_release_of_unknown_sender_can_create_the_requester() -> None:
     held.refresh_from_db()
     assert held.status == "quarantined" and held.reviewed_by is None
     done = inbound.release_message(actor=agent, message=held, create_requester=True)
-    assert Ticket.objects.get(pk=done.ticket_id).requester.email == "new@customer.example"
+    assert Ticket.objects.get(pk=ticket_of(done)).requester.email == "new@customer.example"
 
 
 def test_release_onto_a_chosen_ticket_from_an_outsider_is_a_work_note() -> None:
@@ -342,7 +348,7 @@ def test_release_onto_a_chosen_ticket_from_an_outsider_is_a_work_note() -> None:
     assert held.reason == "reply_forbidden"
     agent = make_agent()
     done = inbound.release_message(actor=agent, message=held, ticket=incident)
-    note = Comment.objects.get(pk=done.comment_id)
+    note = Comment.objects.get(pk=comment_of(done))
     assert (note.author, note.is_public) == (agent, False)
     assert note.body.startswith("E-mail from vendor@partner.example:")
 
@@ -394,3 +400,21 @@ def test_incident_opened_elsewhere_is_not_touched_by_unrelated_mail() -> None:
     inbound.ingest(mailbox=mailbox, raw=make_raw(subject="Re: INC9999999 unknown number"))
     assert not Comment.objects.filter(ticket=incident).exists()
     assert Ticket.objects.count() == 2
+
+
+# --- command line -----------------------------------------------------------------------------
+
+
+def test_cli_ingest_reads_an_eml_and_prints_the_outcome(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mailbox, _ = make_mailbox(), _requester()
+    eml = tmp_path / "one.eml"
+    eml.write_bytes(make_raw(message_id="<cli@customer.example>"))
+    call_command("mailin", "ingest", str(eml), "--mailbox", mailbox.name)
+    number = Ticket.objects.get().number
+    assert capsys.readouterr().out.strip().endswith(f"processed ticket={number}")
+    call_command("mailin", "ingest", str(eml), "--mailbox", mailbox.name)
+    assert "(already received)" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="no mailbox named"):
+        call_command("mailin", "ingest", str(eml), "--mailbox", "nope")

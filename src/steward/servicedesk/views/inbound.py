@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from email import message_from_bytes
 from email.policy import compat32
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -197,7 +197,7 @@ def _mailbox_form(
         try:
             saved = save()
         except RuleViolation as exc:
-            apply_rule_violation(form, exc)
+            apply_rule_violation(cast(Any, form), exc)
         else:
             messages.success(request, f"{saved} has been saved.")
             return redirect(saved)
