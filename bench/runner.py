@@ -2,7 +2,7 @@
 
     python -m bench --list
     python -m bench api_list [--database sqlite|postgres|both] [--people 10000] ...
-    python -m bench tickets_queue | ticket_create | audit_chain [--database ...] ...
+    python -m bench tickets_queue | ticket_create | audit_chain | mail_ingest [--database ...]
 
 Each benchmark yields one set of figures per database; the runner adds what every line
 carries (benchmark, versions, machine, timestamp) and prints each as one JSON line on
@@ -26,7 +26,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bench import api_list, audit_chain, ticket_create, tickets_queue
+from bench import api_list, audit_chain, mail_ingest, ticket_create, tickets_queue
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,7 +47,7 @@ BENCHMARKS = {
         Benchmark(api_list.NAME, api_list.SUMMARY, api_list.add_arguments, api_list.run),
         *(
             Benchmark(module.NAME, module.SUMMARY, module.add_arguments, module.run)
-            for module in (tickets_queue, ticket_create, audit_chain)
+            for module in (tickets_queue, ticket_create, audit_chain, mail_ingest)
         ),
     )
 }

@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from steward.accounts import services as accounts
 from steward.accounts.models import Person
-from steward.core import audit, conf, policy, uploads
+from steward.core import audit, conf, context, policy, uploads
 from steward.core.errors import Forbidden, NotFound, RuleViolation
 from steward.incidents import services as incidents
 from steward.incidents.choices import IncidentContactType
@@ -96,7 +96,7 @@ def receive(*, mailbox: Mailbox | None, raw: bytes) -> tuple[InboundMessage, boo
     existing = InboundMessage.objects.filter(message_id=message_id).first()
     if existing is not None:
         return existing, False
-    with transaction.atomic():
+    with context.acting("email"), transaction.atomic():
         try:
             with transaction.atomic():
                 row = InboundMessage.objects.create(
@@ -359,6 +359,8 @@ def thread_target(result: ParsedMessage) -> Ticket | None:
         if ticket is not None:
             return ticket
     ids = list(result.thread_ids)
+    if not ids:
+        return None
     numbers = {}
     for message_id in ids:
         match = STEWARD_MESSAGE_ID.match(message_id)

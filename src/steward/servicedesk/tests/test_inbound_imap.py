@@ -13,7 +13,7 @@ from steward.incidents.models import Incident
 from steward.servicedesk import imap, inbound_tasks
 from steward.servicedesk.models.inbound import InboundMessage, Mailbox
 from steward.servicedesk.tests.imap_server import ImapServer
-from steward.servicedesk.tests.inbound_factories import make_mailbox, make_raw
+from steward.servicedesk.tests.inbound_factories import make_mailbox, make_raw, ticket_of
 from steward.tickets.models import Comment
 
 
@@ -173,3 +173,46 @@ def test_two_workers_fetching_at_once_open_one_ticket_each(
     assert InboundMessage.objects.count() == 10
     assert sum(result.processed for result in results) == 10
     assert sum(result.fetched for result in results) == 10 + sum(r.duplicates for r in results)
+
+
+# --- the LMTP alternative ---------------------------------------------------------------------
+
+
+def test_lmtp_delivery_is_ingested(shared_database: None) -> None:
+    import smtplib
+
+    from steward.servicedesk import lmtp
+    from steward.servicedesk.tests.imap_server import _free_port
+
+    # given a mailbox and the LMTP listener
+    make_person(email="alice@customer.example")
+    mailbox = make_mailbox(address="help@steward.example")
+    port = _free_port()
+    server = lmtp.controller(host="127.0.0.1", port=port)
+    server.start()
+    try:
+        client = smtplib.LMTP("127.0.0.1", port, timeout=30)
+        # when the mail server delivers one message to the mailbox's address
+        refused = client.sendmail(
+            "alice@customer.example",
+            ["help@steward.example"],
+            make_raw(message_id="<lmtp1@customer.example>", subject="Over LMTP"),
+        )
+        # then it is stored and becomes an incident of that mailbox
+        assert refused == {}
+        # an unknown recipient is refused, and a second recipient must come separately
+        with pytest.raises(smtplib.SMTPRecipientsRefused):
+            client.sendmail("alice@customer.example", ["nobody@steward.example"], b"x")
+        partly = client.sendmail(
+            "alice@customer.example",
+            ["help@steward.example", "help@steward.example"],
+            make_raw(message_id="<lmtp2@customer.example>"),
+        )
+        assert list(partly.values())[0][0] == 452
+        client.quit()
+    finally:
+        server.stop()
+    row = InboundMessage.objects.get(message_id="<lmtp1@customer.example>")
+    assert (row.mailbox_id, row.status) == (mailbox.pk, "processed")
+    assert Incident.objects.get(pk=ticket_of(row)).title == "Over LMTP"
+    assert InboundMessage.objects.filter(message_id="<lmtp2@customer.example>").exists()

@@ -1,9 +1,12 @@
 """``steward mail fetch [--mailbox NAME]``: poll IMAP now; ``steward mail ingest FILE --mailbox
-NAME``: read one .eml (``-`` for standard input) as if it had arrived in that mailbox."""
+NAME``: read one .eml (``-`` for standard input) as if it had arrived in that mailbox;
+``steward mail lmtp [--host H] [--port P]``: take deliveries over LMTP until stopped."""
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
@@ -25,13 +28,32 @@ class Command(BaseCommand):
         ingest = sub.add_parser("ingest", help="Process one raw message (.eml file or -).")
         ingest.add_argument("file")
         ingest.add_argument("--mailbox", required=True, help="The mailbox it arrived in.")
+        lmtp = sub.add_parser("lmtp", help="Listen for LMTP deliveries (runs until stopped).")
+        lmtp.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
+        lmtp.add_argument("--port", type=int, default=8024, help="default: 8024")
 
     def handle(self, *args: Any, **options: Any) -> None:
         with context.acting("cli"):
             if options["verb"] == "fetch":
                 self._fetch(options.get("mailbox"))
+            elif options["verb"] == "lmtp":
+                self._lmtp(options["host"], options["port"])
             else:
                 self._ingest(options["file"], options["mailbox"])
+
+    def _lmtp(self, host: str, port: int) -> None:
+        from steward.servicedesk import lmtp
+
+        server = lmtp.controller(host=host, port=port)
+        server.start()
+        self.stdout.write(f"listening for LMTP on {host}:{port}")
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        try:
+            stop.wait()
+        finally:
+            server.stop()
 
     def _mailbox(self, name: str) -> Mailbox:
         mailbox = Mailbox.objects.filter(name=name).first()
