@@ -35,7 +35,7 @@ from bench.tickets_prepare import (
 def test_every_benchmark_is_listed(capsys: pytest.CaptureFixture[str]) -> None:
     assert runner.main(["--list"]) == 0
     names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
-    assert names == ["api_list", "tickets_queue", "ticket_create", "audit_chain"]
+    assert names == ["api_list", "tickets_queue", "ticket_create", "audit_chain", "mail_ingest"]
 
 
 def test_tickets_queue_defaults_to_a_million_tickets_on_postgres() -> None:

@@ -169,7 +169,8 @@ def _process(
         status = InboundStatus.RELEASED if review else InboundStatus.PROCESSED
         _set(row, status, "", " ".join(notes))
         row.ticket, row.comment = ticket, comment
-    row.save()
+    # Not the raw bytes again: they were written with the row.
+    row.save(update_fields=["sender", "subject", "status", "reason", "detail", "ticket", "comment"])
 
 
 def _set(row: InboundMessage, status: str, reason: str, detail: str) -> None:
