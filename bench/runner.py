@@ -2,7 +2,7 @@
 
     python -m bench --list
     python -m bench api_list [--database sqlite|postgres|both] [--people 10000] ...
-    python -m bench tickets_queue | ticket_create | ticket_search | audit_chain [--database ...]
+    python -m bench tickets_queue | ticket_create | ticket_search | audit_chain | mail_ingest
     python -m bench helpdesk_create    # the peer django-helpdesk, measured the same way
 
 Each benchmark yields one set of figures per database; the runner adds what every line
@@ -31,6 +31,7 @@ from bench import (
     api_list,
     audit_chain,
     helpdesk_peer,
+    mail_ingest,
     ticket_create,
     ticket_search,
     tickets_queue,
@@ -55,7 +56,14 @@ BENCHMARKS = {
         Benchmark(api_list.NAME, api_list.SUMMARY, api_list.add_arguments, api_list.run),
         *(
             Benchmark(module.NAME, module.SUMMARY, module.add_arguments, module.run)
-            for module in (tickets_queue, ticket_create, ticket_search, audit_chain, helpdesk_peer)
+            for module in (
+                tickets_queue,
+                ticket_create,
+                ticket_search,
+                audit_chain,
+                mail_ingest,
+                helpdesk_peer,
+            )
         ),
     )
 }

@@ -41,6 +41,7 @@ def test_every_benchmark_is_listed(capsys: pytest.CaptureFixture[str]) -> None:
         "ticket_create",
         "ticket_search",
         "audit_chain",
+        "mail_ingest",
         "helpdesk_create",
     ]
 

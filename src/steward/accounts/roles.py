@@ -42,6 +42,7 @@ _AGENT_WORK = (
         # Notification templates and the outbound mail log are the administrators'.
         "!servicedesk.*_notificationtemplate",
         "!servicedesk.*_outboundemail",
+        "!servicedesk.*_mailbox",  # reading mailboxes (and their passwords) is administration
         "events.view_*",
     ]
 )

@@ -14,7 +14,7 @@ urlpatterns = [
     path("interactions/", include(incident_urls.interaction_patterns)),
     path("notifications/", include("steward.servicedesk.notify.urls")),
     path("portal/", include("steward.servicedesk.portal_urls")),
-    path("service-desk/", include("steward.servicedesk.urls")),
+    path("servicedesk/", include("steward.servicedesk.urls")),
     path("api/v1/", include("steward.config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -34,6 +34,13 @@ DEFAULTS: dict[str, Any] = {
     "SATISFACTION_LINK_DAYS": 30,
     # People with no role beyond requester use the self-service portal, not the agent UI.
     "PORTAL_FOR_REQUESTERS": True,
+    # E-mail in: the largest message read, how many messages one sender may send in the
+    # window before the rest is quarantined, and the domains whose senders must be
+    # authenticated (DMARC pass from the receiving server) to be trusted.
+    "MAIL_IN_MAX_MESSAGE_BYTES": 30 * 1024 * 1024,
+    "MAIL_IN_RATE_LIMIT": 20,
+    "MAIL_IN_RATE_WINDOW_MINUTES": 10,
+    "MAIL_IN_INTERNAL_DOMAINS": [],
 }
 
 

@@ -58,3 +58,30 @@ class ServiceDeskConfig(AppConfig):
                 order=20,
             )
         )
+
+        from steward.servicedesk import inbound_tasks  # noqa: F401  (registers the schedule)
+
+        _register_inbound_navigation()
+
+
+def _register_inbound_navigation() -> None:
+    from steward.core.navigation import NavEntry, register
+
+    register(
+        NavEntry(
+            "Service desk",
+            "Mail quarantine",
+            "servicedesk:inboundmessage_list",
+            lambda user: bool(user.has_perm("servicedesk.view_inboundmessage")),
+            order=80,
+        )
+    )
+    register(
+        NavEntry(
+            "Administration",
+            "Mailboxes",
+            "servicedesk:mailbox_list",
+            lambda user: bool(user.has_perm("servicedesk.change_mailbox")),
+            order=60,
+        )
+    )
