@@ -133,6 +133,10 @@ def server_environment(*, database_url: str, data_dir: Path) -> dict[str, str]:
             "STEWARD_ALLOWED_HOSTS": f"{HOST},localhost,testserver",
             "DATABASE_URL": database_url,
             "STEWARD_DATA_DIR": str(data_dir),
+            # Mail on, as in production, so each change queues its notifications and their
+            # sending task; no worker runs during a benchmark, so nothing is sent (port 9).
+            "STEWARD_SMTP_URL": f"smtp://{HOST}:9",
+            "STEWARD_MAIL_DOMAIN": "bench.example.org",
             "STEWARD_STATIC_ROOT": str(data_dir / "static"),
             "STEWARD_MEDIA_ROOT": str(data_dir / "media"),
             "PROMETHEUS_MULTIPROC_DIR": str(data_dir / "prometheus"),

@@ -505,9 +505,11 @@ def check_created(*, after_id: int, after_number: int, kind: str = "ticket") -> 
     """Tickets above ``after_id``: unique numbers, gaps, one ``created`` entry each, and for
     incidents how many the assignment rules routed to a team and a person."""
     from django.db.models import Count
+    from django_tasks_db.models import DBTaskResult
 
     from bench.generate_tickets import KINDS
     from steward.core.models import AuditEntry
+    from steward.servicedesk.models.outbound import OutboundEmail
     from steward.tickets.models import Ticket
 
     chosen = KINDS[kind]
@@ -531,6 +533,10 @@ def check_created(*, after_id: int, after_number: int, kind: str = "ticket") -> 
         "last_number": max(values, default=None),
         "number_gaps": number_gaps(values, after=after_number),
         "tickets_without_exactly_one_created_entry": not_one,
+        "notifications_queued": OutboundEmail.objects.filter(ticket_id__gt=after_id).count(),
+        "sending_tasks_enqueued": DBTaskResult.objects.filter(
+            task_path__endswith="send_outbound_emails"
+        ).count(),
         "routed_to_a_person": Ticket.objects.filter(
             id__gt=after_id, team__isnull=False, assignee__isnull=False
         ).count(),

@@ -154,8 +154,13 @@ class Person(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
     @cached_property
+    def _role_rows(self) -> tuple[tuple[str, bool], ...]:
+        """(code, requires second factor) of each role, read once per request."""
+        return tuple(self.roles.values_list("code", "requires_second_factor"))
+
+    @cached_property
     def role_codes(self) -> frozenset[str]:
-        return frozenset(self.roles.values_list("code", flat=True))
+        return frozenset(code for code, _ in self._role_rows)
 
     def has_role(self, code: str) -> bool:
         return code in self.role_codes
@@ -170,7 +175,7 @@ class Person(AbstractBaseUser, PermissionsMixin):
         return self.is_superuser or self.has_role(RoleCode.ADMINISTRATOR)
 
     def requires_second_factor(self) -> bool:
-        return self.roles.filter(requires_second_factor=True).exists()
+        return any(required for _, required in self._role_rows)
 
     def organisation_scope(self) -> list[str] | None:
         """Organisation paths staff may serve; ``None`` when unrestricted."""

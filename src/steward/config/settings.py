@@ -270,7 +270,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
-    "ENUM_NAME_OVERRIDES": {"RoleCodeEnum": "steward.accounts.choices.RoleCode"},
+    "ENUM_NAME_OVERRIDES": {
+        "RoleCodeEnum": "steward.accounts.choices.RoleCode",
+        # Several models have a ``status``: each enum is named after its own choices.
+        "InboundStatusEnum": "steward.servicedesk.models.inbound.InboundStatus",
+        "OutboundStatusEnum": "steward.servicedesk.models.outbound.OutboundStatus",
+        "ReviewStatusEnum": "steward.incidents.choices.ReviewStatus",
+        "CIStatusEnum": "steward.cmdb.choices.CIStatus",
+    },
 }
 
 

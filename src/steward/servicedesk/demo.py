@@ -63,7 +63,8 @@ def load() -> str:
     people = {p.email.split("@")[0]: p for p in Person.objects.filter(email__endswith=DEMO_DOMAIN)}
     if "alice.johnson" not in people:
         return "Demo portal incidents skipped (no demo people)."
-    if Incident.objects.filter(requester=people["alice.johnson"]).exists():
+    titles = [title for _, title, *_ in INCIDENTS]
+    if Incident.objects.filter(requester=people["alice.johnson"], title__in=titles).exists():
         return "Demo portal incidents already present."
     for requester, title, agent, steps, reply, resolution, score, comment in INCIDENTS:
         person, worker = people[requester], people[agent]

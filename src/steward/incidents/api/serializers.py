@@ -302,3 +302,22 @@ class FirstContactResolutionQuerySerializer(StewardSerializer):
     team = ScopedPrimaryKeyRelatedField(
         queryset=Team.objects.all(), allow_null=True, required=False
     )
+
+
+class FirstContactResolutionSerializer(serializers.Serializer):
+    """The report's figures (rates are shares from 0 to 1; null when nothing was counted)."""
+
+    since = serializers.DateTimeField()
+    until = serializers.DateTimeField()
+    team = serializers.IntegerField(allow_null=True)
+    interactions_ended = serializers.IntegerField()
+    interactions_handled = serializers.IntegerField(
+        help_text="Resolved on first contact plus linked to incidents (abandoned left out)."
+    )
+    interactions_resolved_on_first_contact = serializers.IntegerField()
+    interactions_linked_to_incidents = serializers.IntegerField()
+    interactions_abandoned = serializers.IntegerField()
+    interaction_rate = serializers.FloatField(allow_null=True)
+    incidents_resolved = serializers.IntegerField()
+    incidents_resolved_by_first_team = serializers.IntegerField()
+    incident_rate = serializers.FloatField(allow_null=True)

@@ -294,7 +294,10 @@ class FirstContactResolutionView(APIView):
     """First-contact resolution of a period: contacts resolved on first contact, and
     incidents resolved by the first team they reached (see the report's documentation)."""
 
-    @extend_schema(parameters=[s.FirstContactResolutionQuerySerializer])
+    @extend_schema(
+        parameters=[s.FirstContactResolutionQuerySerializer],
+        responses=s.FirstContactResolutionSerializer,
+    )
     def get(self, request: Request) -> Response:
         if not policy.has_model_permission(request.user, Interaction, "view"):
             raise PermissionDenied()

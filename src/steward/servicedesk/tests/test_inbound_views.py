@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -51,7 +53,9 @@ def test_agent_lists_quarantined_mail_within_a_query_budget(
     assert list(filtered.context["page"].object_list) == []
 
 
-def test_requester_and_agent_without_admin_get_404(client: Client) -> None:
+def test_requester_and_agent_without_admin_get_404(client: Client, settings: Any) -> None:
+    # each page refuses by itself, whether or not the portal gate turns requesters away first
+    settings.STEWARD = {**settings.STEWARD, "PORTAL_FOR_REQUESTERS": False}
     held = _held()
     mailbox = held.mailbox
     assert mailbox is not None

@@ -254,7 +254,11 @@ def test_adding_a_template_for_one_kind() -> None:
 
 
 @pytest.mark.django_db
-def test_pages_are_404_for_requesters_and_agents_and_read_only_for_auditors() -> None:
+def test_pages_are_404_for_requesters_and_agents_and_read_only_for_auditors(
+    settings: Any,
+) -> None:
+    # each page refuses by itself, whether or not the portal gate turns requesters away first
+    settings.STEWARD = {**settings.STEWARD, "PORTAL_FOR_REQUESTERS": False}
     row = make_outbound(status="failed")
     template = NotificationTemplate.objects.first()
     assert template is not None
