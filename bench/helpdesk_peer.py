@@ -46,12 +46,11 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from bench import site
-from bench.call_load import run_calls
-from bench.load import LoadResult
 from bench.site import HOST, ROOT, SiteError
 from bench.tickets_common import (
     PROXY_HEADERS,
     add_load_arguments,
+    creation_load,
     each_database,
     measure_phase,
     speaker,
@@ -343,22 +342,7 @@ def measure_helpdesk(args: argparse.Namespace, say: Callable[[str], None] = say)
             "Authorization": f"Token {facts['token']}",
             "Accept": "application/json",
         }
-        phases: list[LoadResult] = []
-
-        def load(seconds: float | None, requests: int | None) -> LoadResult:
-            result = run_calls(
-                peer.url,
-                create,
-                headers=headers,
-                concurrency=args.concurrency,
-                expect=201,
-                seed=args.seed * 10 + len(phases),
-                seconds=seconds,
-                requests=requests,
-            )
-            phases.append(result)
-            return result
-
+        load, phases = creation_load(peer.url, create, headers=headers, args=args)
         say(f"{args.warmup:g}s warm-up, then creating at {args.concurrency}")
         figures = measure_phase(peer, load, args)
         check = peer.run("check", "--after-id", str(facts["last_ticket_id_before"]))

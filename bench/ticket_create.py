@@ -24,13 +24,12 @@ from typing import Any
 
 import httpx
 
-from bench.call_load import run_calls
 from bench.generate_tickets import KINDS
-from bench.load import LoadResult
 from bench.tickets_common import (
     PROXY_HEADERS,
     add_load_arguments,
     add_site_arguments,
+    creation_load,
     databases,
     each_database,
     measure_phase,
@@ -83,22 +82,7 @@ def measure(args: argparse.Namespace, database: str) -> dict[str, Any]:
             "Authorization": f"Bearer {facts['token']}",
             "Accept": "application/json",
         }
-        phases: list[LoadResult] = []
-
-        def load(seconds: float | None, requests: int | None) -> LoadResult:
-            result = run_calls(
-                site.url,
-                create,
-                headers=headers,
-                concurrency=args.concurrency,
-                expect=201,
-                seed=args.seed * 10 + len(phases),
-                seconds=seconds,
-                requests=requests,
-            )
-            phases.append(result)
-            return result
-
+        load, phases = creation_load(site.url, create, headers=headers, args=args)
         say(f"{database}: {args.warmup:g}s warm-up, then creating at {args.concurrency}")
         figures = measure_phase(site, load, args)
         last_number = int(facts["last_number"].removeprefix(KINDS[args.kind].prefix))

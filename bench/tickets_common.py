@@ -172,6 +172,36 @@ class Served(Protocol):
     def database_pids(self) -> list[int]: ...
 
 
+def creation_load(
+    url: str,
+    create: Callable[[httpx.Client, Any], httpx.Response],
+    *,
+    headers: dict[str, str],
+    args: argparse.Namespace,
+) -> tuple[Load, list[LoadResult]]:
+    """A ``Load`` that creates with ``create`` (each answer must be 201), and the list its
+    phases are kept in (warm-up first), to count what was created afterwards."""
+    from bench.call_load import run_calls
+
+    phases: list[LoadResult] = []
+
+    def load(seconds: float | None, requests: int | None) -> LoadResult:
+        result = run_calls(
+            url,
+            create,
+            headers=headers,
+            concurrency=args.concurrency,
+            expect=201,
+            seed=args.seed * 10 + len(phases),
+            seconds=seconds,
+            requests=requests,
+        )
+        phases.append(result)
+        return result
+
+    return load, phases
+
+
 def measure_phase(site: Served, load: Load, args: argparse.Namespace) -> dict[str, Any]:
     """Warm up, then measure: the load's figures and where the CPU went meanwhile."""
     if args.warmup > 0:

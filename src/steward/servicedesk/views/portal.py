@@ -18,13 +18,14 @@ from django.views.decorators.http import require_POST
 
 from steward.accounts.forms import apply_rule_violation
 from steward.accounts.models import Person, actor_of
-from steward.core import policy, uploads, workflow
+from steward.core import policy, workflow
 from steward.core.errors import Conflict, Forbidden, NotFound, RuleViolation
 from steward.core.workflow import Category
 from steward.servicedesk import forms as f
 from steward.servicedesk import satisfaction, services
 from steward.servicedesk.models.satisfaction import SatisfactionRating
 from steward.tickets.models import Attachment, Comment, Ticket, specific
+from steward.tickets.views.ticket import attachment_response
 
 PER_PAGE = 25
 SHOW = {
@@ -253,16 +254,7 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """A public file of a ticket the person may see (always as a download)."""
     user = actor_of(request)
     attachment = policy.get_for(user, Attachment.objects.filter(is_public=True), pk)
-    response = FileResponse(attachment.file.open("rb"), as_attachment=True)
-    inspected = uploads.Inspected(
-        filename=attachment.filename,
-        content_type=attachment.content_type,
-        size=attachment.size,
-        sha256=attachment.sha256,
-    )
-    for header, value in uploads.download_headers(inspected).items():
-        response[header] = value
-    return response
+    return attachment_response(attachment)
 
 
 # --- the one-click rating link ----------------------------------------------------------------

@@ -343,10 +343,9 @@ def attachment_add(request: HttpRequest, number: str) -> HttpResponse:
     return _render(request, ticket, status=400, attachment_form=form)
 
 
-@login_required
-def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
-    user = _me(request)
-    attachment = policy.get_for(user, Attachment.objects.all(), pk)
+def attachment_response(attachment: Attachment) -> FileResponse:
+    """A stored file, always as a download with the headers that keep browsers from
+    rendering or sniffing it (``core.uploads.download_headers``)."""
     response = FileResponse(attachment.file.open("rb"), as_attachment=True)
     inspected = uploads.Inspected(
         filename=attachment.filename,
@@ -357,6 +356,12 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     for header, value in uploads.download_headers(inspected).items():
         response[header] = value
     return response
+
+
+@login_required
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    user = _me(request)
+    return attachment_response(policy.get_for(user, Attachment.objects.all(), pk))
 
 
 @login_required
