@@ -18,7 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from steward.accounts.choices import OrganisationKind, RoleCode
 from steward.accounts.models import ApiToken, Organisation, Person, Role, Team, TeamMembership
 from steward.core import audit, conf, policy
-from steward.core.errors import Forbidden, RuleViolation
+from steward.core.errors import Forbidden, RuleViolation, refuse_unknown
 
 TOKEN_PREFIX = "stw_"
 PERSON_FIELDS = (
@@ -89,9 +89,7 @@ def create_organisation(
 def update_organisation(
     *, actor: Person | None, organisation: Organisation, **changes: Any
 ) -> Organisation:
-    unknown = set(changes) - set(ORGANISATION_FIELDS)
-    if unknown:
-        raise RuleViolation({name: "This field cannot be changed." for name in sorted(unknown)})
+    refuse_unknown(changes, ORGANISATION_FIELDS)
     if actor is not None:
         policy.require(actor, "change", organisation)
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
@@ -212,9 +210,7 @@ def create_person(
 def update_person(*, actor: Person | None, person: Person, **changes: Any) -> Person:
     """Change a person's details; ``roles`` (codes) and ``serves_organisations`` too."""
     allowed = {*PERSON_FIELDS, "roles", "serves_organisations"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise RuleViolation({name: "This field cannot be changed." for name in sorted(unknown)})
+    refuse_unknown(changes, allowed)
     if actor is not None:
         policy.require(actor, "change", person)
         if {"roles", "serves_organisations"} & set(changes):
@@ -320,9 +316,7 @@ def create_team(
 
 @transaction.atomic
 def update_team(*, actor: Person | None, team: Team, **changes: Any) -> Team:
-    unknown = set(changes) - set(TEAM_FIELDS)
-    if unknown:
-        raise RuleViolation({name: "This field cannot be changed." for name in sorted(unknown)})
+    refuse_unknown(changes, TEAM_FIELDS)
     if actor is not None:
         policy.require(actor, "change", team)
         if not policy.has_model_permission(actor, Team, "change") and (

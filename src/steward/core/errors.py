@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 
 class RuleViolation(ValidationError):
     """A business rule refused the change. Carries field errors like a ValidationError."""
+
+
+def refuse_unknown(changes: Iterable[str], allowed: Iterable[str]) -> None:
+    """Refuse, field by field, changes to fields a service does not change."""
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise RuleViolation({name: "This field cannot be changed." for name in sorted(unknown)})
 
 
 class NotFound(Http404):

@@ -17,7 +17,7 @@ from steward.accounts.choices import SupportLine
 from steward.accounts.models import Organisation, Person, Team
 from steward.cmdb.models import ConfigurationItem
 from steward.core import audit, policy, workflow
-from steward.core.errors import Conflict, Forbidden, RuleViolation
+from steward.core.errors import Conflict, Forbidden, RuleViolation, refuse_unknown
 from steward.core.workflow import Category as StateCategory
 from steward.incidents.choices import AssignmentRuleMethod, IncidentContactType, IncidentState
 from steward.incidents.models import MAX_CATEGORY_DEPTH, AssignmentRule, Category, Incident
@@ -95,9 +95,7 @@ def create_category(
 @transaction.atomic
 def update_category(*, actor: Person | None, category: Category, **changes: Any) -> Category:
     """Rename, move or (de)activate a category."""
-    unknown = set(changes) - set(CATEGORY_FIELDS)
-    if unknown:
-        raise RuleViolation({name: "This field cannot be changed." for name in sorted(unknown)})
+    refuse_unknown(changes, CATEGORY_FIELDS)
     locked = Category.objects.select_for_update().get(pk=category.pk)
     if actor is not None:
         policy.require(actor, "change", locked)
@@ -189,9 +187,7 @@ def create_assignment_rule(
 def update_assignment_rule(
     *, actor: Person | None, rule: AssignmentRule, **changes: Any
 ) -> AssignmentRule:
-    unknown = set(changes) - set(RULE_FIELDS)
-    if unknown:
-        raise RuleViolation({name: "This field cannot be changed." for name in sorted(unknown)})
+    refuse_unknown(changes, RULE_FIELDS)
     locked = AssignmentRule.objects.select_for_update().get(pk=rule.pk)
     if actor is not None:
         policy.require(actor, "change", locked)

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from steward.accounts.models import Person
 from steward.core import audit, markdown, policy, workflow
-from steward.core.errors import Forbidden, RuleViolation
+from steward.core.errors import Forbidden, RuleViolation, refuse_unknown
 from steward.core.workflow import Category as StateCategory
 from steward.incidents.choices import (
     REVIEW_STEPS,
@@ -415,9 +415,7 @@ def update_review(
     *, actor: Person | None, review: PostIncidentReview, **changes: Any
 ) -> PostIncidentReview:
     """Change the review's texts (its status moves with ``move_review``)."""
-    unknown = set(changes) - set(REVIEW_FIELDS)
-    if unknown:
-        raise RuleViolation({name: "This field cannot be changed." for name in sorted(unknown)})
+    refuse_unknown(changes, REVIEW_FIELDS)
     locked = _lock_review(actor, review)
     if locked.is_completed:
         raise RuleViolation({"status": "A completed review is reopened before it changes."})
@@ -513,9 +511,7 @@ def update_review_action(
     *, actor: Person | None, action: ReviewAction, **changes: Any
 ) -> ReviewAction:
     """Change an action; its owner may mark it done."""
-    unknown = set(changes) - set(ACTION_FIELDS)
-    if unknown:
-        raise RuleViolation({name: "This field cannot be changed." for name in sorted(unknown)})
+    refuse_unknown(changes, ACTION_FIELDS)
     locked: ReviewAction = ReviewAction.objects.select_for_update().get(pk=action.pk)
     if actor is not None:
         policy.require(actor, "change", locked)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from steward.accounts.models import Person
 from steward.core import audit, conf, markdown, policy, workflow
-from steward.core.errors import Forbidden, RuleViolation
+from steward.core.errors import Forbidden, RuleViolation, refuse_unknown
 from steward.servicedesk.mail.headers import valid_address
 from steward.servicedesk.mail.outgoing import (
     MAX_OUTGOING_REFERENCES,
@@ -120,9 +120,7 @@ def update_template(
     """Change a template's subject, body or switch; a template that does not compile or
     render is refused field by field and nothing changes."""
     _require_template_right(actor, "change")
-    unknown = set(changes) - {"subject", "body", "is_enabled"}
-    if unknown:
-        raise RuleViolation({name: "This field cannot be changed." for name in sorted(unknown)})
+    refuse_unknown(changes, {"subject", "body", "is_enabled"})
     locked = NotificationTemplate.objects.select_for_update().get(pk=template.pk)
     before = audit.snapshot(locked, TEMPLATE_FIELDS)
     for name, value in changes.items():
