@@ -1,6 +1,6 @@
 from django.urls import path
 
-from steward.accounts.views import admin, auth, profile
+from steward.accounts.views import admin, auth, profile, suggest
 
 app_name = "accounts"
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("profile/second-factor/", profile.second_factor, name="second_factor"),
     path("profile/tokens/", profile.tokens, name="tokens"),
     path("profile/tokens/<int:pk>/revoke/", profile.revoke_token, name="token_revoke"),
+    # the people a form's person box suggests while typing
+    path("people/suggest/", suggest.person_suggest, name="person_suggest"),
     # administration
     path("admin/people/", admin.person_list, name="person_list"),
     path("admin/people/new/", admin.person_create, name="person_create"),

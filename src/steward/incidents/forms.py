@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.urls import reverse
 
+from steward.accounts.fields import PersonField
 from steward.accounts.models import Person, Team
 from steward.cmdb.models import ConfigurationItem
 from steward.incidents.choices import (
@@ -36,7 +37,7 @@ def _teams(user: Person) -> Any:
 class IncidentForm(forms.Form):
     """Opening an incident at the service desk."""
 
-    requester = forms.ModelChoiceField(queryset=Person.objects.none(), label="Caller")
+    requester = PersonField(label="Caller")
     contact_type = forms.ChoiceField(
         choices=IncidentContactType.choices, initial=IncidentContactType.PHONE
     )
@@ -202,7 +203,7 @@ class InteractionForm(forms.Form):
 
     OUTCOMES = ("open", "resolve", "raise")
 
-    caller = forms.ModelChoiceField(queryset=Person.objects.none())
+    caller = PersonField()
     channel = forms.ChoiceField(choices=InteractionChannel.choices)
     summary = forms.CharField(max_length=200)
     notes = forms.CharField(

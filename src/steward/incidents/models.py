@@ -163,6 +163,12 @@ class Incident(Ticket):
         permissions = [
             ("declare_major_incident", "Can declare and stand down major incidents"),
         ]
+        indexes = [
+            # The few major incidents among a million: their list and count read only them.
+            models.Index(
+                fields=["ticket_ptr"], name="incident_major", condition=models.Q(is_major=True)
+            ),
+        ]
 
     def can_reopen_by_requester(self, at: object = None) -> bool:
         """Is the incident resolved and still inside its reopening window?"""

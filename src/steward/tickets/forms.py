@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.db import models
 
+from steward.accounts.fields import PersonField
 from steward.accounts.models import Person, Team
 from steward.cmdb.models import ConfigurationItem
 from steward.core import policy
@@ -30,7 +31,7 @@ class TicketForm(forms.Form):
     configuration_item = forms.ModelChoiceField(
         queryset=ConfigurationItem.objects.none(), required=False, label="Configuration item"
     )
-    requester = forms.ModelChoiceField(queryset=Person.objects.none(), required=False)
+    requester = PersonField(required=False)
     team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)
     assignee = forms.ModelChoiceField(queryset=Person.objects.none(), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -62,7 +63,9 @@ class TicketForm(forms.Form):
             self.fields["team"].queryset = Team.objects.visible_to(user).active()  # type: ignore[attr-defined]
             staff = people.filter(roles__is_staff_role=True).distinct()
             self.fields["assignee"].queryset = staff  # type: ignore[attr-defined]
-            self.fields["requester"].help_text = "Leave empty when it is your own."
+            self.fields[
+                "requester"
+            ].help_text = "Type a name or an e-mail address; leave empty when it is your own."
         else:
             for name in self.STAFF_FIELDS:
                 del self.fields[name]

@@ -131,6 +131,13 @@ class Ticket(models.Model):
                 name="ticket_team_open",
                 condition=models.Q(state_category__in=Category.OPEN),
             ),
+            # Every open ticket in queue order (the incident list's default): at 1M incidents
+            # the first page sorted 150,000 open rows (370 ms) without it.
+            models.Index(
+                fields=["priority", "opened_at", "id"],
+                name="ticket_open_order",
+                condition=models.Q(state_category__in=Category.OPEN),
+            ),
         ]
 
     def __str__(self) -> str:

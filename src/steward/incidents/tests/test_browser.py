@@ -29,7 +29,12 @@ def test_an_agent_logs_a_call_and_resolves_it_on_first_contact(page: Any) -> Non
     caller = make_person(email="carl@example.test", full_name="Carl Caller")
     sign_in(page, agent.email)
     page.goto("/interactions/")
-    page.get_by_label("Caller").select_option(str(caller.pk))
+    # the caller box suggests people while the agent types, then takes the address
+    page.get_by_label("Caller").press_sequentially("Carl C", delay=30)
+    suggestion = page.locator('#person-suggestions option[value="carl@example.test"]')
+    suggestion.wait_for(state="attached")
+    assert suggestion.text_content() == "Carl Caller"
+    page.get_by_label("Caller").fill(caller.email)
     page.get_by_label("Channel").select_option("phone")
     page.get_by_label("Summary").fill("Forgot his VPN PIN")
     # pressing "resolve" without saying how is refused on the form

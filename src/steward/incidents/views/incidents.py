@@ -9,7 +9,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -18,6 +17,7 @@ from steward.accounts.forms import apply_rule_violation
 from steward.accounts.models import Person
 from steward.core import policy, workflow
 from steward.core.errors import Conflict, Forbidden, NotFound, RuleViolation
+from steward.core.paging import CappedPaginator
 from steward.incidents import forms as f
 from steward.incidents import services
 from steward.incidents.filters import IncidentFilterSet
@@ -112,7 +112,7 @@ def _listing(request: HttpRequest, *, major_only: bool = False) -> HttpResponse:
         )
         .order_by(*SORTS.get(sort, SORTS["priority"]))
     )
-    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    page = CappedPaginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     labels = workflow.state_labels()
     page.object_list = list(page.object_list)
     for row in page.object_list:

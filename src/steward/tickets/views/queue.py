@@ -6,13 +6,13 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from steward.accounts.models import Person, Team
 from steward.core import policy, workflow
+from steward.core.paging import CappedPaginator
 from steward.tickets import search
 from steward.tickets.filters import TicketFilterSet
 from steward.tickets.models import Ticket
@@ -81,11 +81,11 @@ def _listing(
         sort = "priority"
     sorts = {**SORTS, "rank": RANKED} if searching else SORTS
     rows = _list_rows(filters.qs).order_by(*sorts.get(sort, SORTS["priority"]))
-    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    page = CappedPaginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     labels = workflow.state_labels()
     page.object_list = list(page.object_list)
     for row in page.object_list:
-        row.state_label = labels.get(row.state, row.state)  # type: ignore[attr-defined]
+        row.state_label = labels.get(row.state, row.state)
     for name in HIDDEN_FILTERS:
         filters.form.fields[name].widget = forms.HiddenInput()
     context.update(
