@@ -112,8 +112,16 @@ class OutboundEmail(models.Model):
     )
     recipient_address = models.EmailField(max_length=254)
     recipient_name = models.CharField(max_length=200, blank=True)
-    subject = models.CharField(max_length=300)
-    body_text = models.TextField()
+    # What the event was, kept when it is queued; the text is rendered from it when the
+    # e-mail is first claimed for sending (``rendered_at``), not in the business transaction.
+    state = models.CharField(max_length=40, blank=True, help_text="The ticket's state then.")
+    actor_name = models.CharField(max_length=200, blank=True, help_text="Who made the change.")
+    comment = models.ForeignKey(
+        "tickets.Comment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
     message_id = models.CharField(max_length=250, unique=True)
     in_reply_to = models.CharField(max_length=250, blank=True)

@@ -171,7 +171,9 @@ def send_claimed(ids: list[int]) -> SendResult:
     """Send rows this worker claimed (status ``sending``), over one SMTP connection."""
     result = SendResult()
     emails = list(
-        OutboundEmail.objects.filter(pk__in=ids, status=OutboundStatus.SENDING).order_by("id")
+        OutboundEmail.objects.filter(pk__in=ids, status=OutboundStatus.SENDING)
+        .select_related("recipient")
+        .order_by("id")
     )
     if not emails:
         return result
@@ -183,10 +185,12 @@ def send_claimed(ids: list[int]) -> SendResult:
         for email in emails:
             _count(result, _record_failure(email, f"cannot reach the mail server: {exc}", now))
         return result
+    from steward.servicedesk.notify.services import render_email
+
     try:
         for email in emails:
             try:
-                build_message(email, connection).send(fail_silently=False)
+                build_message(render_email(email), connection).send(fail_silently=False)
             except (smtplib.SMTPException, OSError) as exc:
                 _count(result, _record_failure(email, _describe(exc), timezone.now()))
                 _reset(connection)

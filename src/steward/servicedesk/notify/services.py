@@ -174,12 +174,12 @@ def _kind_label(ticket: Ticket) -> str:
     return str(model._meta.verbose_name)
 
 
-def _state_label(ticket: Ticket) -> str:
+def _state_label(ticket: Ticket, code: str) -> str:
     try:
-        state = workflow.workflow_for(ticket.kind or Ticket._meta.label_lower).state(ticket.state)
+        state = workflow.workflow_for(ticket.kind or Ticket._meta.label_lower).state(code)
     except LookupError:
         state = None
-    return state.label if state else ticket.state
+    return state.label if state else code
 
 
 def ticket_context(
@@ -188,8 +188,11 @@ def ticket_context(
     recipient: Recipient,
     actor_name: str,
     comment: Comment | None = None,
+    event: str = "",
+    state: str = "",
 ) -> dict[str, str]:
-    """The plain-text context a template sees (``render.CONTEXT_HELP``)."""
+    """The plain-text context a template sees (``render.CONTEXT_HELP``); ``state`` is the
+    ticket's state when the event happened (default: now)."""
     if comment is None:
         comment = (
             Comment.objects.filter(ticket_id=ticket.pk, is_public=True)
@@ -203,7 +206,7 @@ def ticket_context(
         "number": ticket.number,
         "title": ticket.title,
         "kind": _kind_label(ticket),
-        "state": _state_label(ticket),
+        "state": _state_label(ticket, state or ticket.state),
         "priority": str(ticket.get_priority_display()),
         "url": conf.get("PUBLIC_URL").rstrip("/") + ticket.get_absolute_url(),
         "description": ticket.description,
@@ -216,18 +219,15 @@ def ticket_context(
         "comment": comment.body if comment and comment.is_public else "",
         "comment_author": comment.author.full_name if comment and comment.is_public else "",
         "site_name": conf.get("SITE_NAME"),
-        "rating": _rating_line(ticket, recipient),
+        "rating": _rating_line(ticket, recipient) if event == NotificationEvent.RESOLVED else "",
     }
 
 
 def _rating_line(ticket: Ticket, recipient: Recipient) -> str:
     """Five one-click rating links, for the requester of a resolved ticket only."""
-    from steward.core.workflow import Category
     from steward.servicedesk.satisfaction import rating_links
 
     if recipient.person is None or recipient.person.pk != ticket.requester_id:
-        return ""
-    if ticket.state_category != Category.RESOLVED:
         return ""
     links = rating_links(ticket)
     return "How did we do? " + " ".join(f"[{score}]({url})" for score, url in links.items())
@@ -240,11 +240,11 @@ def subject_with_number(subject: str, number: str) -> str:
     return text if tag in text else safe_header(f"{tag} {text}")
 
 
-def _thread(ticket: Ticket) -> tuple[str, str]:
-    """(In-Reply-To, References) for the ticket's next notification: the first one is the
-    thread's root, later ones answer it and name the earlier ones after it."""
+def _thread(email: OutboundEmail) -> tuple[str, str]:
+    """(In-Reply-To, References) of a ticket's notification: the first one is the thread's
+    root, later ones answer it and name the earlier ones after it."""
     earlier = list(
-        OutboundEmail.objects.filter(ticket_id=ticket.pk)
+        OutboundEmail.objects.filter(ticket_id=email.ticket_id, id__lt=email.pk)
         .order_by("id")
         .values_list("message_id", flat=True)
     )
@@ -273,16 +273,8 @@ def queue_notification(
     key = f"{key}:{event}:{address}"[:300]
     if OutboundEmail.objects.filter(idempotency_key=key).exists():
         return None
-    template = template_for(event, ticket.kind)
-    if not template.is_enabled:
+    if not template_for(event, ticket.kind).is_enabled:
         return None
-    context = ticket_context(ticket, recipient=recipient, actor_name=actor_name, comment=comment)
-    try:
-        subject = render.render(template.subject, context)
-        body = render.render(template.body, context)[: render.MAX_BODY_CHARS]
-    except Exception:  # an edited template that broke after all: fall back to the shipped one
-        subject, body = (render.render(t, context) for t in render.DEFAULTS[event])
-    in_reply_to, references = _thread(ticket)
     return OutboundEmail.objects.create(
         ticket_id=ticket.pk,
         event=event,
@@ -291,13 +283,59 @@ def queue_notification(
         recipient=recipient.person,
         recipient_address=address,
         recipient_name=safe_header(recipient.name)[:200],
-        subject=subject_with_number(subject, ticket.number)[:300],
-        body_text=body,
-        body_html=str(markdown.render(body)),
+        state=ticket.state,
+        actor_name=actor_name[:200],
+        comment=comment,
         message_id=notification_message_id(ticket.number, conf.get("MAIL_DOMAIN")),
-        in_reply_to=in_reply_to,
-        references=references,
     )
+
+
+def render_email(email: OutboundEmail) -> OutboundEmail:
+    """Write the subject, text, HTML and threading headers of a queued notification, once.
+
+    Called when the e-mail is first claimed for sending, so the business transaction that
+    queued it only wrote one row. The template is the one in force then; ``state``,
+    ``actor_name`` and ``comment`` are what they were at the event.
+    """
+    if email.rendered_at is not None:
+        return email
+    ticket = Ticket.objects.select_related("requester", "assignee", "team").get(pk=email.ticket_id)
+    recipient = Recipient(
+        name=email.recipient_name, address=email.recipient_address, person=email.recipient
+    )
+    comment = (
+        Comment.objects.select_related("author").filter(pk=email.comment_id).first()
+        if email.comment_id
+        else None
+    )
+    context = ticket_context(
+        ticket,
+        recipient=recipient,
+        actor_name=email.actor_name,
+        comment=comment,
+        event=email.event,
+        state=email.state,
+    )
+    template = template_for(email.event, ticket.kind)
+    try:
+        subject = render.render(template.subject, context)
+        body = render.render(template.body, context)[: render.MAX_BODY_CHARS]
+    except Exception:  # an edited template that broke after all: fall back to the shipped one
+        subject, body = (render.render(t, context) for t in render.DEFAULTS[email.event])
+    email.subject = subject_with_number(subject, ticket.number)[:300]
+    email.body_text = body
+    email.body_html = str(markdown.render(body))
+    email.in_reply_to, email.references = _thread(email)
+    email.rendered_at = timezone.now()
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        subject=email.subject,
+        body_text=email.body_text,
+        body_html=email.body_html,
+        in_reply_to=email.in_reply_to,
+        references=email.references,
+        rendered_at=email.rendered_at,
+    )
+    return email
 
 
 # --- administrators' decisions ----------------------------------------------------------------

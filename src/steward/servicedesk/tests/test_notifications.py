@@ -323,3 +323,29 @@ def test_the_resolution_mail_carries_one_click_ratings_for_the_requester(
     assert answer.status_code == 200
     rating = SatisfactionRating.objects.get(ticket_id=incident.pk)
     assert (rating.score, rating.rated_by_id) == (4, incident.requester_id)
+
+
+def test_text_is_written_when_sent_from_what_the_event_was(smtp_server: Collector) -> None:
+    # given an incident resolved and then at once closed, before anything was sent
+    incident, agent = make_assigned_incident()
+    incidents.transition_incident(actor=agent, incident=incident, to="in_progress")
+    incidents.resolve_incident(
+        actor=agent, incident=incident, resolution_code="solved_permanently", resolution="Done."
+    )
+    incidents.transition_incident(actor=agent, incident=incident, to="closed")
+    # then the business transactions only queued rows: no text rendered yet
+    queued = OutboundEmail.objects.filter(ticket_id=incident.pk)
+    assert queued.exists() and not queued.exclude(rendered_at=None).exists()
+    assert set(queued.values_list("subject", flat=True)) == {""}
+    # when they are sent
+    send()
+    # then each says what its event was, not what the ticket is by now
+    mails = {
+        str(m["Subject"]).split("] ")[1].split(":")[0]: m
+        for m in smtp_server.to(incident.requester.email)
+    }
+    assert "/portal/rate/" in body(mails["Resolved"])
+    assert "is now closed" in body(mails["Closed"])
+    resolved = queued.get(event="resolved", recipient=incident.requester)
+    assert (resolved.state, resolved.actor_name) == ("resolved", agent.full_name)
+    assert resolved.rendered_at is not None and resolved.subject.startswith(f"[{incident.number}]")
