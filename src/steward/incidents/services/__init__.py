@@ -1,4 +1,4 @@
-"""Every write to incidents, their categories and assignment rules. Actor first, audited.
+"""Every write to incidents (categories and routing in their own modules). Actor first, audited.
 
 Incidents are tickets: they are opened through ``tickets.services.create_ticket`` and change
 state only through ``core.workflow.transition`` (here via ``tickets.services``).
@@ -10,296 +10,66 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from steward.accounts.choices import SupportLine
-from steward.accounts.models import Organisation, Person, Team
-from steward.cmdb.models import ConfigurationItem
+from steward.accounts.models import Person, Team
 from steward.core import audit, policy, workflow
-from steward.core.errors import Conflict, Forbidden, RuleViolation, refuse_unknown
+from steward.core.errors import Conflict, Forbidden, RuleViolation
 from steward.core.workflow import Category as StateCategory
-from steward.incidents.choices import AssignmentRuleMethod, IncidentContactType, IncidentState
-from steward.incidents.models import MAX_CATEGORY_DEPTH, AssignmentRule, Category, Incident
+from steward.incidents.choices import IncidentContactType, IncidentState
+from steward.incidents.models import Category, Incident
+from steward.incidents.services.assignment import (
+    RULE_FIELDS,
+    _assign,
+    apply_assignment_rules,
+    available_members,
+    create_assignment_rule,
+    delete_assignment_rule,
+    matching_rule,
+    pick_member,
+    update_assignment_rule,
+)
+from steward.incidents.services.categories import (
+    CATEGORY_FIELDS,
+    _check_categories,
+    create_category,
+    update_category,
+)
 from steward.tickets import services as tickets
 from steward.tickets.models import Comment
 
-CATEGORY_FIELDS = ("name", "code", "parent", "description", "is_active")
-RULE_FIELDS = (
-    "name",
-    "order",
-    "is_active",
-    "category",
-    "service",
-    "configuration_item",
-    "organisation",
-    "contact_type",
-    "team",
-    "method",
-)
 #: Incident fields changed with ``update_incident`` (the ticket's own go to ``update_ticket``).
 INCIDENT_FIELDS = ("category", "subcategory", "contact_type")
 
-
-# --- categories -------------------------------------------------------------------------------
-
-
-def _check_category(category: Category) -> None:
-    parent = category.parent
-    if parent is not None:
-        if parent.pk == category.pk:
-            raise RuleViolation({"parent": "A category cannot be its own parent."})
-        if parent.parent_id is not None:
-            raise RuleViolation(
-                {"parent": f"Categories are {MAX_CATEGORY_DEPTH} levels deep at most."}
-            )
-        if category.pk is not None and category.children.exists():
-            raise RuleViolation({"parent": "A category with subcategories cannot become one."})
-    siblings = Category.objects.filter(parent=parent, name__iexact=category.name.strip())
-    if siblings.exclude(pk=category.pk).exists():
-        raise RuleViolation({"name": "A category with this name already exists here."})
-
-
-@transaction.atomic
-def create_category(
-    *,
-    actor: Person | None,
-    name: str,
-    code: str,
-    parent: Category | None = None,
-    description: str = "",
-    is_active: bool = True,
-) -> Category:
-    """A category, or a subcategory of ``parent``."""
-    if actor is not None:
-        policy.require_add(actor, Category)
-    category = Category(
-        name=name.strip(),
-        code=code,
-        parent=parent,
-        description=description,
-        is_active=is_active,
-    )
-    _check_category(category)
-    category.full_clean()
-    category.save()
-    audit.record(
-        actor=actor,
-        action="category.created",
-        obj=category,
-        changes=audit.diff({}, audit.snapshot(category, CATEGORY_FIELDS)),
-    )
-    return category
-
-
-@transaction.atomic
-def update_category(*, actor: Person | None, category: Category, **changes: Any) -> Category:
-    """Rename, move or (de)activate a category."""
-    refuse_unknown(changes, CATEGORY_FIELDS)
-    locked = Category.objects.select_for_update().get(pk=category.pk)
-    if actor is not None:
-        policy.require(actor, "change", locked)
-    before = audit.snapshot(locked, CATEGORY_FIELDS)
-    for name, value in changes.items():
-        setattr(locked, name, value.strip() if name == "name" else value)
-    _check_category(locked)
-    changed = audit.diff(before, audit.snapshot(locked, CATEGORY_FIELDS))
-    if not changed:
-        return locked
-    locked.full_clean()
-    locked.save()
-    audit.record(actor=actor, action="category.updated", obj=locked, changes=changed)
-    return locked
-
-
-def _check_categories(
-    category: Category | None,
-    subcategory: Category | None,
-    *,
-    new_category: bool = True,
-    new_subcategory: bool = True,
-) -> None:
-    """The subcategory belongs to the category; newly chosen ones must be in use."""
-    if category is not None and category.parent_id is not None:
-        raise RuleViolation({"category": "Choose a top-level category."})
-    if new_category and category is not None and not category.is_active:
-        raise RuleViolation({"category": f"{category} is no longer in use."})
-    if subcategory is not None:
-        if category is None or subcategory.parent_id != category.pk:
-            raise RuleViolation({"subcategory": "Choose a subcategory of the category."})
-        if new_subcategory and not subcategory.is_active:
-            raise RuleViolation({"subcategory": f"{subcategory} is no longer in use."})
-
-
-# --- assignment rules -------------------------------------------------------------------------
-
-
-def _check_rule(rule: AssignmentRule) -> None:
-    if not rule.team.is_active:
-        raise RuleViolation({"team": f"{rule.team} is not active."})
-    if rule.service is not None and not rule.service.is_service:
-        raise RuleViolation({"service": f"{rule.service} is not a service."})
-
-
-@transaction.atomic
-def create_assignment_rule(
-    *,
-    actor: Person | None,
-    name: str,
-    team: Team,
-    order: int = 100,
-    is_active: bool = True,
-    category: Category | None = None,
-    service: ConfigurationItem | None = None,
-    configuration_item: ConfigurationItem | None = None,
-    organisation: Organisation | None = None,
-    contact_type: str = "",
-    method: str = AssignmentRuleMethod.ROUND_ROBIN,
-) -> AssignmentRule:
-    """A rule routing matching incidents to ``team`` (empty match fields match anything)."""
-    if actor is not None:
-        policy.require_add(actor, AssignmentRule)
-    rule = AssignmentRule(
-        name=name.strip(),
-        team=team,
-        order=order,
-        is_active=is_active,
-        category=category,
-        service=service,
-        configuration_item=configuration_item,
-        organisation=organisation,
-        contact_type=contact_type,
-        method=method,
-    )
-    _check_rule(rule)
-    rule.full_clean()
-    rule.save()
-    audit.record(
-        actor=actor,
-        action="assignment_rule.created",
-        obj=rule,
-        changes=audit.diff({}, audit.snapshot(rule, RULE_FIELDS)),
-    )
-    return rule
-
-
-@transaction.atomic
-def update_assignment_rule(
-    *, actor: Person | None, rule: AssignmentRule, **changes: Any
-) -> AssignmentRule:
-    refuse_unknown(changes, RULE_FIELDS)
-    locked = AssignmentRule.objects.select_for_update().get(pk=rule.pk)
-    if actor is not None:
-        policy.require(actor, "change", locked)
-    before = audit.snapshot(locked, RULE_FIELDS)
-    for name, value in changes.items():
-        setattr(locked, name, value)
-    changed = audit.diff(before, audit.snapshot(locked, RULE_FIELDS))
-    if not changed:
-        return locked
-    _check_rule(locked)
-    locked.full_clean()
-    locked.save()
-    audit.record(actor=actor, action="assignment_rule.updated", obj=locked, changes=changed)
-    return locked
-
-
-@transaction.atomic
-def delete_assignment_rule(*, actor: Person | None, rule: AssignmentRule) -> None:
-    if actor is not None:
-        policy.require(actor, "delete", rule)
-    audit.record(
-        actor=actor,
-        action="assignment_rule.deleted",
-        obj=rule,
-        changes=audit.diff(audit.snapshot(rule, RULE_FIELDS), {}),
-    )
-    rule.delete()
-
-
-def available_members(team: Team) -> Any:
-    """Who in ``team`` automatic assignment may pick: active staff who are not away."""
-    return (
-        Person.objects.filter(
-            memberships__team=team, is_active=True, is_away=False, roles__is_staff_role=True
-        )
-        .distinct()
-        .order_by("pk")
-    )
-
-
-def pick_member(rule: AssignmentRule) -> Person | None:
-    """The member of the rule's team to assign (``None``: nobody is available).
-
-    Round robin takes the next available member after the one it picked last, by id; its
-    position is the rule row, locked so concurrent openings take turns. Least loaded takes
-    the member with the fewest open tickets (of any kind), the lower id on a tie.
-    """
-    members = available_members(rule.team)
-    if rule.method == AssignmentRuleMethod.LEAST_LOADED:
-        open_work = Q(assigned_tickets__state_category__in=StateCategory.OPEN)
-        ranked = members.annotate(load=Count("assigned_tickets", filter=open_work))
-        chosen: Person | None = ranked.order_by("load", "pk").first()
-        return chosen
-    locked = AssignmentRule.objects.select_for_update().get(pk=rule.pk)
-    after = locked.last_assignee_id or 0
-    chosen = members.filter(pk__gt=after).first() or members.first()
-    if chosen is not None:
-        AssignmentRule.objects.filter(pk=rule.pk).update(last_assignee=chosen)
-        rule.last_assignee = chosen
-    return chosen
-
-
-def matching_rule(incident: Incident, *, support_line: int | None = None) -> AssignmentRule | None:
-    """The first active rule, by order, that matches ``incident`` (on one line, if given)."""
-    rules = AssignmentRule.objects.active().select_related("team", "organisation")
-    if support_line is not None:
-        rules = rules.filter(team__support_line=support_line)
-    return next((rule for rule in rules if rule.matches(incident)), None)
-
-
-def _assign(*, incident: Incident, team: Team, assignee: Person | None) -> Incident:
-    """Give the incident to ``team``/``assignee``; a new incident in ``full`` becomes assigned."""
-    values = {"team": team, "assignee": assignee}
-    step = workflow.workflow_for(Incident).find(incident.state, IncidentState.ASSIGNED)
-    if step is not None and set(values) <= set(step.fields):
-        moved: Incident = tickets.transition_ticket(
-            actor=None, ticket=incident, to=IncidentState.ASSIGNED, values=values
-        )
-        return moved
-    locked = Incident.objects.select_for_update().get(pk=incident.pk)
-    before = audit.snapshot(locked, ("team", "assignee"))
-    locked.team, locked.assignee = team, assignee
-    locked.version += 1
-    locked.updated_at = timezone.now()
-    locked.save(update_fields=["team", "assignee", "version", "updated_at"])
-    audit.record(
-        actor=None,
-        action="incident.updated",
-        obj=locked,
-        changes=audit.diff(before, audit.snapshot(locked, ("team", "assignee"))),
-        object_repr=locked.number,
-    )
-    return locked
-
-
-def apply_assignment_rules(*, incident: Incident) -> Incident:
-    """Route an incident without a team by the first matching rule (the system acts)."""
-    if incident.team_id is not None:
-        return incident
-    rule = matching_rule(incident)
-    if rule is None:
-        return incident
-    assignee = pick_member(rule)
-    incident = _assign(incident=incident, team=rule.team, assignee=assignee)
-    audit.record(
-        actor=None,
-        action="incident.routed",
-        obj=incident,
-        changes={"rule": rule.pk, "team": rule.team_id, "assignee": getattr(assignee, "pk", None)},
-        object_repr=incident.number,
-    )
-    return incident
+#: What ``services`` offers: the incident services below, and those of its two rooms
+#: (``categories``, ``assignment``), so callers keep writing ``services.open_incident``.
+__all__ = [
+    "CATEGORY_FIELDS",
+    "RULE_FIELDS",
+    "_assign",
+    "_check_categories",
+    "apply_assignment_rules",
+    "available_members",
+    "create_assignment_rule",
+    "create_category",
+    "delete_assignment_rule",
+    "matching_rule",
+    "pick_member",
+    "update_assignment_rule",
+    "update_category",
+    "INCIDENT_FIELDS",
+    "close_resolved",
+    "comment_on_incident",
+    "edit_incident",
+    "escalate",
+    "on_requester_reply",
+    "open_incident",
+    "reassign",
+    "resolve_incident",
+    "transition_incident",
+    "update_incident",
+]
 
 
 # --- incidents --------------------------------------------------------------------------------
