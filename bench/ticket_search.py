@@ -3,7 +3,7 @@
 For each database: a fresh site with ``--people`` people and ``--tickets`` tickets of
 ``--kind`` (incidents by default) with their search entries, served by gunicorn with 2 sync
 workers in production settings. An agent (who may search work notes too) asks
-``GET /api/v1/incidents/?q=...`` for each query of ``bench.tickets_prepare.SEARCHES`` — a
+``GET /api/v1/incidents/?q=...`` for each query of ``bench.search_prepare.SEARCHES`` — a
 ticket number, a word in no ticket, a phrase, two words, words in 6% to 30% of the tickets
 and a type-ahead prefix — for ``--duration`` seconds each at ``--concurrency``, after a
 warm-up. Each query's figures say how many rows its first page held and the plan of its

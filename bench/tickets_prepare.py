@@ -21,22 +21,18 @@ its own. Each prints one JSON object on the last line of stdout.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import random
 import re
-import resource
 import secrets
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-from bench import cpu
 
 if TYPE_CHECKING:
     from django.test import Client
@@ -452,48 +448,6 @@ def prepare_create(*, people: int, tickets: int, seed: int, kind: str = "ticket"
     }
 
 
-#: What agents type, from the generator's vocabulary; how broad each is at any size.
-SEARCHES = {
-    "number": None,  # the number of the middle ticket, filled in by ``prepare_search``
-    "rare": "zebra",  # in no generated ticket
-    "phrase": '"docking station"',  # one subject of 16: ~6%
-    "two_words": "printer floor",  # ~6%
-    "word": "slow",  # one problem of 10: ~10%
-    "broad": "screenshot",  # one description of 6: ~17%
-    "very_broad": "is",  # three problems of 10: ~30%
-    "prefix": "pass",  # type-ahead: password (subject and problem), ~16%
-}
-
-
-def search_path(kind: str, query: str) -> str:
-    from urllib.parse import urlencode
-
-    return f"{API_PATHS[kind]}?{urlencode({'q': query})}"
-
-
-def prepare_search(*, people: int, tickets: int, seed: int, kind: str) -> dict[str, Any]:
-    """Tickets with their search entries; an agent's token; each query's matches and its
-    time in-process (median of a few), with the SQL plan of its ticket query."""
-    from django.test import Client
-
-    from steward.tickets.models import Ticket
-
-    facts = fill(people=people, tickets=tickets, seed=seed, search=True, kind=kind)
-    agent = _agent_in()
-    token = _token_for(agent)
-    middle = Ticket.objects.order_by("id").values_list("number", flat=True)[tickets // 2]
-    queries = {name: (query or middle) for name, query in SEARCHES.items()}
-    client, headers = Client(), {"Authorization": f"Bearer {token}"}
-    per_query: dict[str, Any] = {}
-    for name, query in queries.items():
-        path = search_path(kind, query)
-        asked = _ask(client, path, headers)
-        rows = len(json.loads(asked.pop("content"))["results"])
-        sql = explain_ticket_queries(name, asked.pop("statements"))
-        per_query[name] = {"q": query, "path": path, "page_rows": rows, **asked, "sql": sql}
-    return {**facts, "token": token, "agent_id": agent.pk, "queries": per_query}
-
-
 def number_gaps(values: Sequence[int], *, after: int) -> int:
     """Numbers missing between ``after`` (the last one before) and the highest in ``values``."""
     if not values:
@@ -543,98 +497,6 @@ def check_created(*, after_id: int, after_number: int, kind: str = "ticket") -> 
     }
 
 
-# --- the audit chain -----------------------------------------------------------------------
-
-
-def _rss_mb() -> float:
-    """This process's resident memory now, in MB (Linux)."""
-    try:
-        for line in open("/proc/self/status").read().splitlines():  # noqa: SIM115
-            if line.startswith("VmRSS:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return 0.0
-
-
-def _peak_rss_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
-def _backend_pid() -> int | None:
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        return int(cursor.fetchone()[0])
-
-
-def timed(work: Callable[[], Any]) -> tuple[Any, dict[str, Any]]:
-    """Run ``work``; its result, and its wall and CPU seconds (this process and its
-    PostgreSQL backend), with memory before and at peak."""
-    backend = _backend_pid()
-    rss_before = _rss_mb()
-    database_before = cpu.process_cpu_seconds(backend) if backend else None
-    cpu_before, started = time.process_time(), time.perf_counter()
-    result = work()
-    seconds = time.perf_counter() - started
-    process_cpu = time.process_time() - cpu_before
-    database_after = cpu.process_cpu_seconds(backend) if backend else None
-    database_cpu = (
-        database_after - database_before
-        if database_before is not None and database_after is not None
-        else None
-    )
-    return result, {
-        "seconds": round(seconds, 2),
-        "process_cpu_s": round(process_cpu, 2),
-        "database_cpu_s": round(database_cpu, 2) if database_cpu is not None else None,
-        "rss_before_mb": rss_before,
-        "peak_rss_mb": _peak_rss_mb(),
-    }
-
-
-def prepare_audit(*, people: int, entries: int, seed: int) -> dict[str, Any]:
-    from steward.core.models import AuditEntry
-
-    facts = fill(people=people, tickets=entries, seed=seed, audit=True)
-    return {**facts, "audit_entries": AuditEntry.objects.count()}
-
-
-def seal() -> dict[str, Any]:
-    from django.db import connection
-
-    from steward.core import auditchain
-
-    sealed, figures = timed(lambda: auditchain.seal_pending(lookback=None))
-    _, idle = timed(lambda: auditchain.seal_pending(lookback=None))
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:  # as autovacuum would, before anybody verifies
-            cursor.execute("VACUUM (ANALYZE) core_auditseal")
-    return {"sealed": sealed, **figures, "idle_full_scan_s": idle["seconds"]}
-
-
-INTACT = re.compile(r"audit log intact: (\d+) entries sealed, (\d+) pending")
-
-
-def verify() -> dict[str, Any]:
-    """``steward audit verify`` (the management command), timed in this process."""
-    from django.core.management import call_command
-
-    output = io.StringIO()
-    _, figures = timed(lambda: call_command("audit", "verify", stdout=output))
-    found = INTACT.search(output.getvalue())
-    return {
-        "intact": found is not None,
-        "verified": int(found.group(1)) if found else None,
-        "pending": int(found.group(2)) if found else None,
-        **figures,
-        "output": output.getvalue().strip().splitlines()[:2],
-    }
-
-
 # --- command line --------------------------------------------------------------------------
 
 
@@ -680,18 +542,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             people=args.people, tickets=args.tickets, seed=args.seed, kind=args.kind
         )
     elif args.verb == "search":
+        from bench.search_prepare import prepare_search
+
         facts = prepare_search(
             people=args.people, tickets=args.tickets, seed=args.seed, kind=args.kind
         )
     elif args.verb == "audit":
+        from bench.audit_prepare import prepare_audit
+
         facts = prepare_audit(people=args.people, entries=args.entries, seed=args.seed)
     elif args.verb == "check":
         facts = check_created(
             after_id=args.after_id, after_number=args.after_number, kind=args.kind
         )
     elif args.verb == "seal":
+        from bench.audit_prepare import seal
+
         facts = seal()
     else:
+        from bench.audit_prepare import verify
+
         facts = verify()
     print(json.dumps(facts, default=str))
     return 0
