@@ -131,6 +131,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "steward.config.urls"
 WSGI_APPLICATION = "steward.config.wsgi.application"
 
+# Forms render through the templates, select boxes in Python (core/forms.py).
+FORM_RENDERER = "steward.core.forms.StewardFormRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
