@@ -3,6 +3,10 @@ log, child incidents and the post-incident review. Each view calls one service."
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -23,6 +27,29 @@ def _back(incident: Incident, anchor: str = "major") -> HttpResponse:
     return redirect(f"{incident.get_absolute_url()}#{anchor}")
 
 
+def _submit(
+    request: HttpRequest,
+    incident: Incident,
+    form: forms.Form,
+    *,
+    form_name: str,
+    act: Callable[[dict[str, Any]], str],
+    anchor: str = "major",
+) -> HttpResponse:
+    """Validate ``form`` and let ``act`` call the service with its data: its message and back
+    to the page's section, or the page again with the form's errors (a refusal included)."""
+    if form.is_valid():
+        try:
+            message = act(form.cleaned_data)
+        except RuleViolation as exc:
+            apply_rule_violation(form, exc)
+        else:
+            if message:
+                messages.success(request, message)
+            return _back(incident, anchor)
+    return rerender(request, incident, **{form_name: form})
+
+
 @login_required
 @require_POST
 def declare(request: HttpRequest, number: str) -> HttpResponse:
@@ -30,21 +57,15 @@ def declare(request: HttpRequest, number: str) -> HttpResponse:
     incident = get_incident(request, number)
     if not major.may_declare(user):
         raise Forbidden("Only incident managers may declare major incidents.")
+
+    def act(data: dict[str, Any]) -> str:
+        major.declare_major(
+            actor=user, incident=incident, manager=data["manager"], reason=data["reason"]
+        )
+        return f"{incident.number} is now a major incident."
+
     form = f.DeclareMajorForm(request.POST, user=user)
-    if form.is_valid():
-        try:
-            major.declare_major(
-                actor=user,
-                incident=incident,
-                manager=form.cleaned_data["manager"],
-                reason=form.cleaned_data["reason"],
-            )
-        except RuleViolation as exc:
-            apply_rule_violation(form, exc)
-        else:
-            messages.success(request, f"{incident.number} is now a major incident.")
-            return _back(incident)
-    return rerender(request, incident, declare_form=form)
+    return _submit(request, incident, form, form_name="declare_form", act=act)
 
 
 @login_required
@@ -54,18 +75,13 @@ def stand_down(request: HttpRequest, number: str) -> HttpResponse:
     incident = get_incident(request, number)
     if not major.may_declare(user):
         raise Forbidden("Only incident managers may stand down major incidents.")
+
+    def act(data: dict[str, Any]) -> str:
+        major.stand_down_major(actor=user, incident=incident, reason=data["reason"])
+        return f"{incident.number} is no longer a major incident."
+
     form = f.StandDownForm(request.POST)
-    if form.is_valid():
-        try:
-            major.stand_down_major(
-                actor=user, incident=incident, reason=form.cleaned_data["reason"]
-            )
-        except RuleViolation as exc:
-            apply_rule_violation(form, exc)
-        else:
-            messages.success(request, f"{incident.number} is no longer a major incident.")
-            return _back(incident)
-    return rerender(request, incident, stand_down_form=form)
+    return _submit(request, incident, form, form_name="stand_down_form", act=act)
 
 
 @login_required
@@ -73,16 +89,15 @@ def stand_down(request: HttpRequest, number: str) -> HttpResponse:
 def post_update(request: HttpRequest, number: str) -> HttpResponse:
     user = me(request)
     incident = get_incident(request, number)
+
+    def act(data: dict[str, Any]) -> str:
+        major.post_update(actor=user, incident=incident, **data)
+        return "The update is posted."
+
     form = f.MajorUpdateForm(request.POST)
-    if form.is_valid():
-        try:
-            major.post_update(actor=user, incident=incident, **form.cleaned_data)
-        except RuleViolation as exc:
-            apply_rule_violation(form, exc)
-        else:
-            messages.success(request, "The update is posted.")
-            return _back(incident, "major-updates")
-    return rerender(request, incident, update_form=form)
+    return _submit(
+        request, incident, form, form_name="update_form", act=act, anchor="major-updates"
+    )
 
 
 @login_required
@@ -119,20 +134,17 @@ def review_save(request: HttpRequest, number: str) -> HttpResponse:
     """Start the review, or save its texts."""
     user = me(request)
     incident = get_incident(request, number)
-    form = f.ReviewForm(request.POST)
-    if form.is_valid():
+
+    def act(data: dict[str, Any]) -> str:
         review = PostIncidentReview.objects.visible_to(user).filter(incident=incident).first()
-        try:
-            if review is None:
-                major.start_review(actor=user, incident=incident, **form.cleaned_data)
-            else:
-                major.update_review(actor=user, review=review, **form.cleaned_data)
-        except RuleViolation as exc:
-            apply_rule_violation(form, exc)
+        if review is None:
+            major.start_review(actor=user, incident=incident, **data)
         else:
-            messages.success(request, "The review is saved.")
-            return _back(incident, "review")
-    return rerender(request, incident, review_form=form)
+            major.update_review(actor=user, review=review, **data)
+        return "The review is saved."
+
+    form = f.ReviewForm(request.POST)
+    return _submit(request, incident, form, form_name="review_form", act=act, anchor="review")
 
 
 @login_required
@@ -162,14 +174,13 @@ def review_action_add(request: HttpRequest, number: str) -> HttpResponse:
     form = f.ReviewActionForm(request.POST, user=user)
     if review is None:
         form.add_error(None, "Start the review first.")
-    elif form.is_valid():
-        try:
-            major.add_review_action(actor=user, review=review, **form.cleaned_data)
-        except RuleViolation as exc:
-            apply_rule_violation(form, exc)
-        else:
-            return _back(incident, "review")
-    return rerender(request, incident, action_form=form)
+        return rerender(request, incident, action_form=form)
+
+    def act(data: dict[str, Any]) -> str:
+        major.add_review_action(actor=user, review=review, **data)
+        return ""
+
+    return _submit(request, incident, form, form_name="action_form", act=act, anchor="review")
 
 
 @login_required
