@@ -40,6 +40,13 @@ def register(entry: NavEntry) -> None:
         _entries.append(entry)
 
 
+def register_for_permission(
+    group: str, label: str, url_name: str, permission: str, *, order: int = 100
+) -> None:
+    """An entry shown to people holding ``permission`` (``app_label.codename``)."""
+    register(NavEntry(group, label, url_name, lambda user: bool(user.has_perm(permission)), order))
+
+
 def menu_for(user: Any, current_path: str = "") -> list[dict[str, Any]]:
     """The groups with the entries this person may use; empty groups are left out."""
     groups: list[dict[str, Any]] = []

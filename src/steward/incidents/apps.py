@@ -1,5 +1,3 @@
-from typing import Any
-
 from django.apps import AppConfig
 
 
@@ -46,44 +44,33 @@ class IncidentsConfig(AppConfig):
 
 
 def _register_navigation() -> None:
-    from steward.core.navigation import NavEntry, register
-
-    def may(permission: str) -> Any:
-        return lambda user: bool(user.has_perm(permission))
+    from steward.core.navigation import register_for_permission as register
 
     register(
-        NavEntry(
-            "Service desk",
-            "Interactions",
-            "interactions:interaction_list",
-            may("incidents.view_interaction"),
-            order=2,
-        )
+        "Service desk",
+        "Interactions",
+        "interactions:interaction_list",
+        "incidents.view_interaction",
+        order=2,
     )
     register(
-        NavEntry(
-            "Service support",
-            "Incidents",
-            "incidents:incident_list",
-            may("incidents.view_incident"),
-            order=0,
-        )
+        "Service support",
+        "Incidents",
+        "incidents:incident_list",
+        "incidents.view_incident",
+        order=0,
     )
     register(
-        NavEntry(
-            "Service support",
-            "Major incidents",
-            "incidents:major_list",
-            may("incidents.view_incident"),
-            order=1,
-        )
+        "Service support",
+        "Major incidents",
+        "incidents:major_list",
+        "incidents.view_incident",
+        order=1,
     )
     register(
-        NavEntry(
-            "Service support",
-            "First-contact resolution",
-            "incidents:fcr_report",
-            may("incidents.view_interaction"),
-            order=2,
-        )
+        "Service support",
+        "First-contact resolution",
+        "incidents:fcr_report",
+        "incidents.view_interaction",
+        order=2,
     )
