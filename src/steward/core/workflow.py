@@ -28,7 +28,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 from django.utils import timezone
 
-from steward.core import audit, policy
+from steward.core import audit, policy, txcache
 from steward.core.errors import Conflict, Forbidden, NotFound, RuleViolation
 
 PROFILES: tuple[str, ...] = ("full", "lite", "fits", "core")
@@ -248,6 +248,11 @@ def unknown_guards() -> list[str]:
 
 
 def active_profile() -> str:
+    """The profile the site runs now (read once per transaction: a creation asks four times)."""
+    return txcache.memo(PROFILE_SETTING, _read_profile)
+
+
+def _read_profile() -> str:
     from steward.core.models import SiteSetting
 
     value = SiteSetting.objects.filter(key=PROFILE_SETTING).values_list("value", flat=True).first()
@@ -369,16 +374,22 @@ def transition(
     actor: Any,
     values: Mapping[str, Any] | None = None,
     expected_version: int | None = None,
+    held: bool = False,
 ) -> Any:
     """Move ``obj`` to state ``to``; the only way a state changes. Returns the saved record.
 
     Raises ``RuleViolation`` (not allowed from here, a required field missing, a guard
     refused), ``Forbidden``/``NotFound`` (permission), ``Conflict`` (stale version). Any of
     them leaves the record exactly as it was.
+
+    ``held``: ``obj`` is the record as this transaction wrote it a moment ago (so it holds
+    the row's lock and nobody else changed it): it is moved as it is instead of being read
+    again. On a refusal it may keep the values tried, so only a caller whose transaction
+    fails with the refusal may say so.
     """
     model = obj._meta.model
     values = dict(values or {})
-    locked: Any = model._default_manager.select_for_update().get(pk=obj.pk)
+    locked: Any = obj if held else model._default_manager.select_for_update().get(pk=obj.pk)
     workflow = workflow_for(model)
     current = locked.state
     chosen = workflow.find(current, to)
@@ -428,7 +439,9 @@ def transition(
     if _has_field(model, "updated_at"):
         locked.updated_at = now
         touched.append("updated_at")
-    locked.full_clean()
+    from steward.core.models import clean_changed
+
+    clean_changed(locked, changed=touched)
     locked.save(update_fields=list(dict.fromkeys(touched)))
     audit.record(
         actor=actor,
@@ -511,6 +524,7 @@ def set_profile(*, actor: Any, profile: str) -> ProfileSwitch:
     setting.value = profile
     setting.updated_at = now
     setting.save()
+    txcache.forget(PROFILE_SETTING)
     audit.record(
         actor=actor,
         action="process_profile.changed",
