@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any, Self, TypeVar
 
@@ -22,6 +23,31 @@ class ScopedQuerySet(models.QuerySet[_M]):
 
         scoped: Self = policy.scope(self, user, action)
         return scoped
+
+
+def clean_changed(
+    obj: models.Model, *, changed: Iterable[str] | None = None, trusted: Iterable[str] = ()
+) -> None:
+    """``full_clean`` without asking the database what it has already answered.
+
+    Django's ``full_clean`` looks up every foreign key (does the row exist?) and every unique
+    value (is it taken?). Skipped here: a relation holding an instance loaded from the
+    database; with ``changed`` given (the fields set since the record was read), relations
+    and unique fields not among them; and ``trusted`` fields, whose values the caller took
+    from the database (a number from a sequence, an organisation read off a person). Every
+    other check runs as ``full_clean`` runs it, and the database's own constraints still hold.
+    """
+    fresh = None if changed is None else set(changed)
+    skip = set(trusted)
+    for f in obj._meta.concrete_fields:
+        untouched = fresh is not None and f.name not in fresh
+        if f.is_relation:
+            loaded = f.is_cached(obj) and f.get_cached_value(obj) is not None  # type: ignore[attr-defined]
+            if loaded or untouched:
+                skip.add(f.name)
+        elif f.unique and not f.primary_key and untouched:
+            skip.add(f.name)
+    obj.full_clean(exclude=skip)
 
 
 class AuditEntryQuerySet(ScopedQuerySet["AuditEntry"]):

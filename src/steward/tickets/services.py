@@ -19,6 +19,7 @@ from steward.accounts.models import Person, Team
 from steward.cmdb.models import ConfigurationItem
 from steward.core import audit, conf, markdown, numbering, policy, uploads, workflow
 from steward.core.errors import Conflict, Forbidden, RuleViolation
+from steward.core.models import clean_changed
 from steward.tickets import search
 from steward.tickets.choices import DEFAULT_MATRIX, LinkType
 from steward.tickets.models import (
@@ -182,16 +183,18 @@ def create_ticket(
     _check_parties(actor, {**values, "requester": requester if actor != requester else None})
     ticket = model(title=title, requester=requester, **values)
     ticket.kind = model._meta.label_lower
+    trusted = ["number"]  # from the kind's sequence
     if ticket.organisation_id is None:
         ticket.organisation_id = requester.organisation_id
+        trusted.append("organisation")  # read off the requester
     ticket.priority = priority_for(ticket.impact, ticket.urgency)
     now = timezone.now()
     ticket.opened_at = ticket.updated_at = now
     workflow.apply_state(ticket, workflow.initial_state(model), now=now)
     ticket.number = numbering.next_number(model.sequence_name, model.number_prefix)
-    ticket.full_clean()
+    clean_changed(ticket, trusted=trusted)
     ticket.save()
-    search.reindex(ticket.pk)
+    search.index_new(ticket)
     audit.record(
         actor=actor,
         action=f"{model._meta.model_name}.created",
@@ -298,15 +301,22 @@ def transition_ticket(
     to: str,
     values: dict[str, Any] | None = None,
     expected_version: int | None = None,
+    held: bool = False,
 ) -> T:
     """Move a ticket to another state: the workflow engine decides and audits.
 
     The ticket moves as its own kind (an incident's base row follows the incident workflow).
+    ``held`` as in ``workflow.transition``: the ticket was written by this transaction.
     """
     if values and "resolution" in values:
         _check_text("resolution", values["resolution"])
     result: T = workflow.transition(
-        specific(ticket), to=to, actor=actor, values=values, expected_version=expected_version
+        specific(ticket),
+        to=to,
+        actor=actor,
+        values=values,
+        expected_version=expected_version,
+        held=held,
     )
     return result
 
