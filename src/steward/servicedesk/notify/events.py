@@ -29,12 +29,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from django.db import models, transaction
 
 from steward.accounts.models import Person, Team
-from steward.core import conf, context
+from steward.core import conf, context, txcache
 from steward.core.models import AuditEntry
 from steward.core.workflow import Category
 from steward.servicedesk.models.outbound import NotificationEvent
@@ -61,6 +61,15 @@ def _people(ids: Iterable[Any]) -> list[Recipient]:
         return []
     people = Person.objects.filter(pk__in=wanted, is_active=True).order_by("pk")
     return [Recipient.of(person) for person in people]
+
+
+def _party(ticket: Ticket, name: str) -> list[Recipient]:
+    """The ticket's requester or assignee, from memory when the ticket holds them loaded."""
+    field = ticket._meta.get_field(name)
+    if field.is_cached(ticket):  # type: ignore[union-attr]
+        person = getattr(ticket, name)
+        return [Recipient.of(person)] if person is not None and person.is_active else []
+    return _people([getattr(ticket, f"{name}_id")])
 
 
 def team_recipients(team_id: Any) -> list[Recipient]:
@@ -95,7 +104,8 @@ def _assigned(changes: dict[str, Any], ticket: Ticket) -> Notice | None:
         return None
     assignee = _new_value(changes, "assignee")
     if assignee is not None:
-        return Notice(NotificationEvent.ASSIGNED, _people([assignee]))
+        to = _party(ticket, "assignee") if assignee == ticket.assignee_id else _people([assignee])
+        return Notice(NotificationEvent.ASSIGNED, to)
     team = _new_value(changes, "team")
     if "team" in changes and team is not None and ticket.assignee_id is None:
         return Notice(NotificationEvent.ASSIGNED, team_recipients(team))
@@ -110,7 +120,7 @@ def notices_for(entry: AuditEntry, ticket: Ticket) -> list[Notice]:
     notices: list[Notice] = []
     own_entry = model_name == ticket._meta.model_name
     if own_entry and verb == "created":
-        notices.append(Notice(NotificationEvent.CREATED, _people([ticket.requester_id])))
+        notices.append(Notice(NotificationEvent.CREATED, _party(ticket, "requester")))
     if own_entry and verb in {"created", "updated", "transitioned"}:
         assigned = _assigned(changes, ticket)
         if assigned is not None:
@@ -150,7 +160,7 @@ def on_audit_entry(entry: AuditEntry, obj: models.Model) -> None:
     if not notices:
         return
     actor_id = entry.actor_id
-    actor = Person.objects.filter(pk=cast(int, actor_id)).first() if actor_id else None
+    actor = entry.actor if actor_id else None  # loaded: audit.record was given the person
     actor_name = actor.full_name if actor is not None else conf.get("SITE_NAME")
     actor_address = actor.email.lower() if actor is not None else None
     queued: list[int] = []
@@ -170,10 +180,34 @@ def on_audit_entry(entry: AuditEntry, obj: models.Model) -> None:
                 actor_name=actor_name,
                 audit_entry_id=entry.pk,
                 comment=notice.comment,
+                key_is_new=True,  # the entry was written just now: nothing used its key yet
             )
             if row is not None:
                 queued.append(row.pk)
     if queued:
-        from steward.servicedesk.notify import tasks
+        _send_after_commit(queued)
 
-        transaction.on_commit(lambda: tasks.enqueue(queued), robust=True)
+
+def _send_after_commit(ids: list[int]) -> None:
+    """One sending task for everything a transaction queued (a creation that routes the
+    ticket queues the requester's and the assignee's e-mails from two entries).
+
+    Each call registers its own after-commit hook, so a hook lost with a rolled-back
+    savepoint loses nothing; the first hook to run enqueues every id gathered, the others
+    find nothing left. (Ids of rows rolled back with a savepoint are skipped by the sender.)
+    """
+    from steward.servicedesk.notify import tasks
+
+    pending: list[int] = txcache.memo(PENDING_KEY, list)
+    pending.extend(ids)
+
+    def enqueue() -> None:
+        if pending:
+            batch = list(pending)
+            pending.clear()
+            tasks.enqueue(batch)
+
+    transaction.on_commit(enqueue, robust=True)
+
+
+PENDING_KEY = "servicedesk.notify.pending"

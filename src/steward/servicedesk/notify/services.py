@@ -264,14 +264,19 @@ def queue_notification(
     actor_name: str,
     audit_entry_id: int | None = None,
     comment: Comment | None = None,
+    key_is_new: bool = False,
 ) -> OutboundEmail | None:
     """Write one notification for sending after commit; ``None`` when its template is off,
-    the address is unusable, or ``key`` was queued before (one event, one e-mail)."""
+    the address is unusable, or ``key`` was queued before (one event, one e-mail).
+
+    ``key_is_new``: the caller made ``key`` just now (from a new audit entry), so no earlier
+    row can hold it and the look-up is skipped; the unique index still guards it.
+    """
     address = valid_address(recipient.address or "")
     if not address:
         return None
     key = f"{key}:{event}:{address}"[:300]
-    if OutboundEmail.objects.filter(idempotency_key=key).exists():
+    if not key_is_new and OutboundEmail.objects.filter(idempotency_key=key).exists():
         return None
     if not template_for(event, ticket.kind).is_enabled:
         return None
