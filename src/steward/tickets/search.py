@@ -316,6 +316,23 @@ def reindex(ticket_id: int) -> None:
     _write(documents, stale=() if documents else (ticket_id,))
 
 
+def index_new(ticket: Ticket) -> None:
+    """Write the search entry of a ticket created just now, from the values in hand (it has
+    no comments yet), without reading it back."""
+    _write(
+        [
+            Document(
+                ticket_id=ticket.pk,
+                number=_text(ticket.number),
+                title=_text(ticket.title),
+                description=_text(ticket.description),
+                comments="",
+                notes="",
+            )
+        ]
+    )
+
+
 def reindex_all(
     *, batch_size: int = BATCH_SIZE, tickets: type[Model] = Ticket, comments: type[Model] = Comment
 ) -> int:
