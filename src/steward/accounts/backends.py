@@ -26,3 +26,19 @@ class RoleBackend(ModelBackend):
 
     def _get_group_permissions(self, user_obj: Any) -> QuerySet[Permission]:
         return Permission.objects.filter(roles__people=user_obj)
+
+    def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        """Django's answer (the person's own permissions and their roles'), in one query
+        instead of two: every request of a signed-in person asks it."""
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_perm_cache"):
+            fields = ("content_type__app_label", "codename")
+            if user_obj.is_superuser:
+                rows = Permission.objects.values_list(*fields).order_by()
+            else:
+                own = Permission.objects.filter(user=user_obj).values_list(*fields).order_by()
+                roles = self._get_group_permissions(user_obj).values_list(*fields).order_by()
+                rows = own.union(roles)
+            user_obj._perm_cache = {f"{app}.{codename}" for app, codename in rows}
+        return user_obj._perm_cache

@@ -10,6 +10,7 @@ from steward.accounts.choices import RoleCode
 from steward.accounts.models import ApiToken, Organisation, Person, Role, Team, TeamMembership
 from steward.accounts.tests.factories import (
     make_admin,
+    make_agent,
     make_organisation,
     make_person,
     make_team,
@@ -447,3 +448,35 @@ def test_deactivated_people_cannot_get_tokens():
     with pytest.raises(RuleViolation):
         services.create_api_token(actor=None, person=person, name="x")
     assert not ApiToken.objects.filter(person=person).exists()
+
+
+@pytest.mark.django_db
+def test_permissions_of_a_person_and_their_roles_come_in_one_query(
+    django_assert_num_queries: object,
+) -> None:
+    from django.contrib.auth.backends import ModelBackend
+    from django.contrib.auth.models import Permission
+
+    from steward.accounts.backends import RoleBackend
+
+    # given an agent who also holds one permission of their own
+    agent = make_agent()
+    own = Permission.objects.get(codename="view_auditentry")
+    agent.user_permissions.add(own)
+    expected = ModelBackend().get_user_permissions(agent) | {
+        f"{p.content_type.app_label}.{p.codename}"
+        for p in Permission.objects.filter(roles__people=agent).select_related("content_type")
+    }
+    fresh = Person.objects.get(pk=agent.pk)
+    # when the role backend answers, it asks once and knows both kinds
+    with django_assert_num_queries(1):  # type: ignore[operator]
+        granted = RoleBackend().get_all_permissions(fresh)
+        assert fresh.has_perm("core.view_auditentry")
+        assert fresh.has_perm("tickets.change_ticket")
+    assert granted == expected and "core.view_auditentry" in granted
+    # and an inactive person has none, a superuser has all
+    fresh.is_active = False
+    assert RoleBackend().get_all_permissions(fresh) == set()
+    chief = Person.objects.get(pk=make_agent().pk)
+    chief.is_superuser = True
+    assert len(RoleBackend().get_all_permissions(chief)) == Permission.objects.count()
