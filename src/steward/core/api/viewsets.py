@@ -94,7 +94,8 @@ class CreateMixin:
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
             instance = self.perform_create(serializer)
-        data = self.get_serializer(instance).data
+        serializer.instance = instance  # the same serializer shows it: its fields are built
+        data = serializer.data
         return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": etag_for(data)})
 
 
