@@ -98,7 +98,7 @@ def open_incident(
         contact_type=contact_type,
         **values,
     )
-    return apply_assignment_rules(incident=incident)
+    return apply_assignment_rules(incident=incident, just_opened=True)
 
 
 @transaction.atomic

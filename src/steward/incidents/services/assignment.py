@@ -157,13 +157,17 @@ def matching_rule(incident: Incident, *, support_line: int | None = None) -> Ass
     return next((rule for rule in rules if rule.matches(incident)), None)
 
 
-def _assign(*, incident: Incident, team: Team, assignee: Person | None) -> Incident:
-    """Give the incident to ``team``/``assignee``; a new incident in ``full`` becomes assigned."""
+def _assign(
+    *, incident: Incident, team: Team, assignee: Person | None, held: bool = False
+) -> Incident:
+    """Give the incident to ``team``/``assignee``; a new incident in ``full`` becomes assigned.
+
+    ``held``: the incident was opened by this transaction (``workflow.transition``)."""
     values = {"team": team, "assignee": assignee}
     step = workflow.workflow_for(Incident).find(incident.state, IncidentState.ASSIGNED)
     if step is not None and set(values) <= set(step.fields):
         moved: Incident = tickets.transition_ticket(
-            actor=None, ticket=incident, to=IncidentState.ASSIGNED, values=values
+            actor=None, ticket=incident, to=IncidentState.ASSIGNED, values=values, held=held
         )
         return moved
     locked = Incident.objects.select_for_update().get(pk=incident.pk)
@@ -182,15 +186,18 @@ def _assign(*, incident: Incident, team: Team, assignee: Person | None) -> Incid
     return locked
 
 
-def apply_assignment_rules(*, incident: Incident) -> Incident:
-    """Route an incident without a team by the first matching rule (the system acts)."""
+def apply_assignment_rules(*, incident: Incident, just_opened: bool = False) -> Incident:
+    """Route an incident without a team by the first matching rule (the system acts).
+
+    ``just_opened``: ``incident`` is the one this transaction has just opened, as written.
+    """
     if incident.team_id is not None:
         return incident
     rule = matching_rule(incident)
     if rule is None:
         return incident
     assignee = pick_member(rule)
-    incident = _assign(incident=incident, team=rule.team, assignee=assignee)
+    incident = _assign(incident=incident, team=rule.team, assignee=assignee, held=just_opened)
     audit.record(
         actor=None,
         action="incident.routed",
