@@ -348,3 +348,20 @@ def test_audit_entries_of_any_object_are_in_the_auditors_scope(world):
     assert policy.get_for(auditor, AuditEntry.objects.all(), entry.pk) == entry
     with pytest.raises(NotFound):
         policy.get_for(world["ann"], AuditEntry.objects.all(), entry.pk)
+
+
+def test_an_unrestricted_right_is_answered_without_a_query_a_restricted_one_looks(
+    world, django_assert_num_queries
+):
+    agent = Person.objects.get(pk=make_agent().pk)
+    restricted = Person.objects.get(pk=make_agent(serves_organisations=[world["acme"]]).pk)
+    agent.get_all_permissions(), restricted.get_all_permissions()  # loaded once per request
+    agent.organisation_scope(), restricted.organisation_scope()
+    with django_assert_num_queries(0):
+        assert policy.can(agent, "view", world["gus"])
+    with django_assert_num_queries(1):
+        assert not policy.can(restricted, "view", world["gus"])
+    with django_assert_num_queries(1):
+        assert policy.can(restricted, "view", world["ann"])
+    requester = Person.objects.get(pk=world["ann"].pk)
+    assert not policy.can(requester, "view", world["gus"])  # no right: the owner rule decides
