@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from steward.accounts.models import Person
-from steward.core import audit, conf, markdown, policy, workflow
+from steward.core import audit, conf, markdown, policy, txcache, workflow
 from steward.core.errors import Forbidden, RuleViolation, refuse_unknown
 from steward.servicedesk.mail.headers import valid_address
 from steward.servicedesk.mail.outgoing import (
@@ -49,15 +49,28 @@ def ensure_default_templates() -> None:
             )
 
 
+#: Every template, read once per transaction (a routed creation queues two e-mails of two
+#: events); the template services forget it when they change one.
+TEMPLATES_KEY = "servicedesk.notify.templates"
+
+
+def _templates() -> dict[tuple[str, str], NotificationTemplate]:
+    return txcache.memo(
+        TEMPLATES_KEY,
+        lambda: {(t.event, t.ticket_kind): t for t in NotificationTemplate.objects.all()},
+    )
+
+
 def template_for(event: str, kind: str) -> NotificationTemplate:
     """The kind's own template for ``event`` if there is one, else the one for every kind."""
-    found = {t.ticket_kind: t for t in NotificationTemplate.objects.filter(event=event)}
-    if kind in found:
-        return found[kind]
-    if "" not in found:
+    found = _templates()
+    if (event, kind) in found:
+        return found[(event, kind)]
+    if (event, "") not in found:
         ensure_default_templates()
+        txcache.forget(TEMPLATES_KEY)
         return NotificationTemplate.objects.get(event=event, ticket_kind="")
-    return found[""]
+    return found[(event, "")]
 
 
 def kind_choices() -> list[tuple[str, str]]:
@@ -104,6 +117,7 @@ def create_template(
     if NotificationTemplate.objects.filter(event=event, ticket_kind=ticket_kind).exists():
         raise RuleViolation({"ticket_kind": "There is already a template for this event and kind."})
     template = NotificationTemplate.objects.create(**values)
+    txcache.forget(TEMPLATES_KEY)
     audit.record(
         actor=actor,
         action="notification_template.created",
@@ -131,6 +145,7 @@ def update_template(
         return locked
     locked.updated_at = timezone.now()
     locked.save()
+    txcache.forget(TEMPLATES_KEY)
     audit.record(actor=actor, action="notification_template.updated", obj=locked, changes=changed)
     return locked
 
@@ -151,6 +166,7 @@ def delete_template(*, actor: Person | None, template: NotificationTemplate) -> 
         changes=audit.diff(audit.snapshot(template, TEMPLATE_FIELDS), {}),
     )
     template.delete()
+    txcache.forget(TEMPLATES_KEY)
 
 
 # --- queueing ---------------------------------------------------------------------------------
