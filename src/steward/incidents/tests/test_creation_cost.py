@@ -20,10 +20,10 @@ from steward.tickets import search
 
 pytestmark = pytest.mark.django_db
 
-#: Statements for one creation, token check to answer, on either database (measured: 34 on
+#: Statements for one creation, token check to answer, on either database (measured: 32 on
 #: PostgreSQL with its savepoints; 55 before the profile, foreign keys, notification look-ups
 #: and the re-read of the routed incident were cut). A regression adds some back.
-MAX_QUERIES = 36
+MAX_QUERIES = 33
 
 
 def _search_row(ticket_id: int) -> tuple[Any, ...] | None:
