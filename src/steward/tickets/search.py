@@ -57,8 +57,10 @@ NUMBER_BOOST = 1_000_000.0
 #: would otherwise be ranked a third of a million times for one page of answers.
 MAX_RANKED = 1000
 #: PostgreSQL: how many of the newest entries to look at before choosing how to find the
-#: newest matches, and what share of them must match for "walk back from the newest".
-PROBE_ROWS = 10_000
+#: newest matches, and what share of them must match for "walk back from the newest". Either
+#: way finds the same tickets; 2,000 entries (20 matches at 1%) tell the two apart well enough
+#: and read in about 1 ms at 1M tickets, where 10,000 took 7-8 ms of every search.
+PROBE_ROWS = 2_000
 PROBE_SHARE = 0.01
 BATCH_SIZE = 500
 
