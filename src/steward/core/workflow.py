@@ -366,7 +366,6 @@ def apply_state(obj: models.Model, state: State, *, now: Any = None) -> list[str
     return touched
 
 
-@transaction.atomic
 def transition(
     obj: models.Model,
     *,
@@ -385,8 +384,23 @@ def transition(
     ``held``: ``obj`` is the record as this transaction wrote it a moment ago (so it holds
     the row's lock and nobody else changed it): it is moved as it is instead of being read
     again. On a refusal it may keep the values tried, so only a caller whose transaction
-    fails with the refusal may say so.
+    fails with the refusal may say so (and, for the same reason, no savepoint is set).
     """
+    with transaction.atomic(savepoint=not held):
+        return _transition(
+            obj, to=to, actor=actor, values=values, expected_version=expected_version, held=held
+        )
+
+
+def _transition(
+    obj: models.Model,
+    *,
+    to: str,
+    actor: Any,
+    values: Mapping[str, Any] | None,
+    expected_version: int | None,
+    held: bool,
+) -> Any:
     model = obj._meta.model
     values = dict(values or {})
     locked: Any = obj if held else model._default_manager.select_for_update().get(pk=obj.pk)
