@@ -1,0 +1,160 @@
+"""The breach sweep: act once on each warning threshold and breach a clock reaches.
+
+Only clocks whose ``next_check_at`` has come are read (a partial index holds the running
+clocks' next instants), in batches locked with ``SKIP LOCKED`` so two workers sweeping at
+the same moment take different rows. Each threshold is claimed by a conditional update of
+``last_threshold`` (from the value read to the new one): whichever worker's update matches
+acts, the other finds nothing to do. So each threshold acts exactly once per clock, even
+where the database takes no row locks (SQLite).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from steward.core import audit
+from steward.core.calendars import BusinessCalendar as Calendar
+from steward.sla import actions, engine
+from steward.sla.models import SlaClock
+from steward.tickets.models import Ticket, specific
+
+logger = logging.getLogger("steward.sla")
+
+BATCH = 500
+
+
+@dataclass
+class SweepResult:
+    checked: int = 0
+    warnings: int = 0
+    breaches: int = 0
+    actions: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "checked": self.checked,
+            "warnings": self.warnings,
+            "breaches": self.breaches,
+            "actions": self.actions,
+        }
+
+
+def _spec(clock: SlaClock, calendars: dict[int, Calendar]) -> engine.TargetSpec:
+    agreement = clock.agreement
+    calendar = calendars.get(agreement.calendar_id)
+    if calendar is None:
+        calendar = calendars[agreement.calendar_id] = agreement.calendar.as_calendar()
+    target = clock.target
+    return engine.TargetSpec(
+        key=target.pk,
+        duration=target.length(calendar),
+        calendar=calendar,
+        conditions=target.conditions(),
+        thresholds=tuple(target.warning_thresholds),
+    )
+
+
+def _result(clock: SlaClock) -> engine.ClockResult:
+    return engine.ClockResult(
+        key=clock.target_id,
+        status=clock.state,
+        origin=clock.origin,
+        attached_at=clock.attached_at,
+        measured_at=clock.measured_at,
+        elapsed=clock.elapsed,
+        due_at=clock.due_at,
+    )
+
+
+def _run_actions(
+    clock: SlaClock, names: list[str], threshold: int, outcome: SweepResult
+) -> list[dict[str, str]]:
+    done: list[dict[str, str]] = []
+    ticket: Any = specific(Ticket.objects.get(pk=clock.ticket_id)) if names else None
+    for name in names:
+        action = actions.get(name)
+        if action is None or not action.applies_to(ticket.kind):
+            done.append({"action": name, "result": "not available for this ticket"})
+            continue
+        try:
+            with transaction.atomic():
+                said = action.handler(clock=clock, ticket=ticket, threshold=threshold)
+        except Exception as exc:  # one failing action must not stop the others
+            logger.warning("SLA action %s on clock %s failed: %s", name, clock.pk, exc)
+            said = f"failed: {getattr(exc, 'messages', None) or exc}"
+        done.append({"action": name, "result": said})
+        outcome.actions.append(f"{name}: {said}")
+    return done
+
+
+def act_on(
+    clock: SlaClock, *, at: datetime, calendars: dict[int, Calendar], outcome: SweepResult
+) -> None:
+    """Act on the thresholds ``clock`` reached by ``at`` that nobody acted on yet."""
+    spec = _spec(clock, calendars)
+    result = _result(clock)
+    reached = engine.crossed(result, spec, clock.last_threshold, at)
+    if not reached:
+        next_at, _ = engine.next_check(result, spec, clock.last_threshold)
+        SlaClock.objects.filter(pk=clock.pk, last_threshold=clock.last_threshold).update(
+            next_check_at=next_at
+        )
+        return
+    done = max(reached)
+    next_at, _ = engine.next_check(result, spec, done)
+    claimed = SlaClock.objects.filter(pk=clock.pk, last_threshold=clock.last_threshold).update(
+        last_threshold=done,
+        next_check_at=next_at,
+        is_warned=True,
+        is_breached=clock.is_breached or done >= 100,
+    )
+    if claimed != 1:
+        return  # another sweep acted on it
+    number = Ticket.objects.filter(pk=clock.ticket_id).values_list("number", flat=True).first()
+    for threshold in reached:
+        breach = threshold >= 100
+        names = list(clock.target.breach_actions if breach else clock.target.warning_actions)
+        ran = _run_actions(clock, names, threshold, outcome)
+        if breach:
+            outcome.breaches += 1
+        else:
+            outcome.warnings += 1
+        audit.record(
+            actor=None,
+            action="slaclock.breach_reached" if breach else "slaclock.warning_reached",
+            obj=clock,
+            changes={"threshold": threshold, "at": at, "due_at": clock.due_at, "actions": ran},
+            object_repr=f"{number} {clock.target.name}",
+        )
+
+
+def sweep(*, at: datetime | None = None, batch: int = BATCH) -> SweepResult:
+    """Act on every clock with a threshold reached by ``at`` (default now)."""
+    at = at or timezone.now()
+    outcome = SweepResult()
+    calendars: dict[int, Calendar] = {}
+    previous: list[int] = []
+    while True:
+        with transaction.atomic():
+            rows = list(
+                SlaClock.objects.due_for_sweep(at)
+                .select_for_update(skip_locked=True, of=("self",))
+                .select_related("target", "agreement__calendar")
+                .order_by("next_check_at", "pk")[:batch]
+            )
+            for clock in rows:
+                outcome.checked += 1
+                act_on(clock, at=at, calendars=calendars, outcome=outcome)
+        ids = [clock.pk for clock in rows]
+        if len(rows) < batch or ids == previous:
+            break
+        previous = ids
+    if outcome.warnings or outcome.breaches:
+        logger.info("SLA sweep: %s warnings, %s breaches", outcome.warnings, outcome.breaches)
+    return outcome
