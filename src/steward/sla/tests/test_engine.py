@@ -185,6 +185,10 @@ def reference(
 # --- strategies ---------------------------------------------------------------------------------
 
 
+def _clock_time(minutes: int) -> time:
+    return time(0) if minutes == 1440 else time(minutes // 60, minutes % 60)
+
+
 @st.composite
 def calendars(draw: st.DrawFn) -> BusinessCalendar:
     hours: dict[int, tuple[tuple[time, time], ...]] = {}
@@ -194,8 +198,7 @@ def calendars(draw: st.DrawFn) -> BusinessCalendar:
         ranges = []
         for i in range(0, len(marks), 2):
             start, end = marks[i] * 15, marks[i + 1] * 15
-            to_time = lambda m: time(0) if m == 1440 else time(m // 60, m % 60)
-            ranges.append((to_time(start), to_time(end)))
+            ranges.append((_clock_time(start), _clock_time(end)))
         if ranges:
             hours[weekday] = tuple(ranges)
     if not hours:
