@@ -1,0 +1,10 @@
+from rest_framework.routers import BaseRouter
+
+from steward.sla.api import views
+
+
+def register(router: BaseRouter) -> None:
+    router.register("business-calendars", views.BusinessCalendarViewSet, basename="business-calendar")
+    router.register("agreements", views.AgreementViewSet, basename="agreement")
+    router.register("sla-targets", views.TargetViewSet, basename="sla-target")
+    router.register("sla-clocks", views.SlaClockViewSet, basename="sla-clock")
