@@ -4,7 +4,9 @@ from steward.sla.api import views
 
 
 def register(router: BaseRouter) -> None:
-    router.register("business-calendars", views.BusinessCalendarViewSet, basename="business-calendar")
+    router.register(
+        "business-calendars", views.BusinessCalendarViewSet, basename="business-calendar"
+    )
     router.register("agreements", views.AgreementViewSet, basename="agreement")
     router.register("sla-targets", views.TargetViewSet, basename="sla-target")
     router.register("sla-clocks", views.SlaClockViewSet, basename="sla-clock")

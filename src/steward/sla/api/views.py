@@ -46,9 +46,7 @@ class BusinessCalendarViewSet(CreateMixin, UpdateMixin, StewardViewSet):
 class AgreementViewSet(CreateMixin, UpdateMixin, StewardViewSet):
     """SLAs, OLAs and underpinning contracts."""
 
-    queryset = Agreement.objects.select_related("calendar").prefetch_related(
-        "services", "supports"
-    )
+    queryset = Agreement.objects.select_related("calendar").prefetch_related("services", "supports")
     serializer_class = s.AgreementSerializer
     filterset_class = AgreementFilterSet
     ordering_fields = ["id", "name", "code", "valid_from"]

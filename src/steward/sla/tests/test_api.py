@@ -124,8 +124,9 @@ class TestSlaClockApi(ApiResourceTests):
         if SlaClock.objects.count() % 2:
             from steward.tickets import services as tickets
 
-            tickets.transition_ticket(actor=None, ticket=ticket, to="cancelled",
-                                      values={"resolution": "Not needed."})
+            tickets.transition_ticket(
+                actor=None, ticket=ticket, to="cancelled", values={"resolution": "Not needed."}
+            )
         return SlaClock.objects.get(ticket=ticket)
 
     def allowed_user(self, organisation: Any) -> Person:
@@ -184,7 +185,9 @@ def test_overlapping_agreement_is_refused_over_the_api() -> None:
 def test_clock_explains_itself_and_replays(frozen) -> None:  # type: ignore[no-untyped-def]
     customer = make_organisation()
     calendar = make_calendar(holiday_country="DE")
-    target = make_target(make_agreement(customer=customer, calendar=calendar), duration=2, unit="days")
+    target = make_target(
+        make_agreement(customer=customer, calendar=calendar), duration=2, unit="days"
+    )
     ticket = make_ticket(organisation=customer)
     clock = SlaClock.objects.get(ticket=ticket, target=target)
     client = APIClient()
