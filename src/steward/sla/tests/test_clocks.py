@@ -67,3 +67,70 @@ def test_time_on_hold_does_not_count(frozen) -> None:  # type: ignore[no-untyped
     assert clock.elapsed == timedelta(hours=3)
     replayed = services.replay(actor=None, ticket=ticket)
     assert [r.agrees for r in replayed] == [True]
+
+
+def test_priority_change_mid_ticket_follows_the_policy_and_is_audited(frozen) -> None:  # type: ignore[no-untyped-def]
+    # given targets for priority 5 (8 h) and 4 (2 h), counted from the change
+    customer = make_organisation()
+    agreement = make_agreement(customer=customer, change_policy="from_now")
+    slow = make_target(agreement, priority=5, duration=8)
+    fast = make_target(agreement, priority=4, duration=2)
+    agent = make_agent()
+    ticket = make_ticket(organisation=customer, team=make_team(members=[agent]), assignee=agent)
+    # when the urgency (so the priority) goes up at 11:00
+    frozen.advance(hours=1)
+    tickets.edit_ticket(actor=agent, ticket=ticket, urgency=2)
+    # then the old clock is cancelled and the new one counts from 11:00, both audited
+    old = SlaClock.objects.get(ticket=ticket, target=slow)
+    new = SlaClock.objects.get(ticket=ticket, target=fast)
+    assert old.state == "cancelled" and "priority 5 -> 4" in old.notes[0]
+    assert new.origin == at("2026-11-23T11:00:00")
+    assert new.due_at == at("2026-11-23T13:00:00")
+    attached = AuditEntry.objects.get(action="slaclock.attached", object_id=str(new.pk))
+    assert attached.actor_id == agent.pk
+    assert "counted from then" in attached.changes["notes"][0]
+    assert AuditEntry.objects.filter(action="slaclock.cancelled", object_id=str(old.pk)).exists()
+
+
+def test_first_staff_reply_meets_the_first_response_target(frozen) -> None:  # type: ignore[no-untyped-def]
+    customer = make_organisation()
+    agreement = make_agreement(customer=customer)
+    response = make_target(agreement, metric="first_response", duration=1)
+    agent = make_agent()
+    ticket = make_ticket(organisation=customer, team=make_team(members=[agent]), assignee=agent)
+    frozen.advance(minutes=20)
+    tickets.add_comment(actor=agent, ticket=ticket, body="Looking into it.")
+    clock = SlaClock.objects.get(ticket=ticket, target=response)
+    assert clock.state == "met"
+    assert clock.elapsed == timedelta(minutes=20)
+    assert clock.stopped_at == at("2026-11-23T10:20:00")
+
+
+def test_targets_of_other_customers_and_services_do_not_attach(frozen) -> None:  # type: ignore[no-untyped-def]
+    from steward.cmdb.tests.factories import make_service
+
+    service = make_service()
+    make_target(make_agreement(services=[service]))  # another customer
+    mine = make_organisation()
+    make_target(make_agreement(customer=mine, services=[make_service()]))  # another service
+    ticket = make_ticket(organisation=mine, service=service)
+    assert not SlaClock.objects.filter(ticket=ticket).exists()
+
+
+def test_ola_and_supporting_contract_run_beside_the_sla(frozen) -> None:  # type: ignore[no-untyped-def]
+    from steward.accounts.choices import OrganisationKind
+    from steward.cmdb.tests.factories import make_service
+
+    service = make_service()
+    customer = make_organisation()
+    sla = make_agreement(customer=customer, services=[service])
+    make_target(sla, duration=8)
+    team = make_team()
+    make_target(make_agreement(kind="ola", team=team, services=[service]), duration=4)
+    supplier = make_organisation(kind=OrganisationKind.SUPPLIER)
+    make_target(make_agreement(kind="uc", supplier=supplier, supports=[sla]), duration=16)
+    ticket = make_ticket(organisation=customer, service=service, team=team)
+    kinds = sorted(SlaClock.objects.filter(ticket=ticket).values_list("agreement__kind", flat=True))
+    assert kinds == ["ola", "sla", "uc"]
+    other = make_ticket(organisation=make_organisation(), service=service)
+    assert not SlaClock.objects.filter(ticket=other).exists()  # the UC follows its SLA
