@@ -9,18 +9,20 @@ class SlaConfig(AppConfig):
     verbose_name = "Service levels"
 
     def ready(self) -> None:
-        from steward.core import audit, workflow
+        from steward.core import audit, demo, workflow
         from steward.core.navigation import register_for_permission
         from steward.sla import (
             actions,
             hooks,
             tasks,  # noqa: F401  (registers the schedule)
         )
+        from steward.sla import demo as sla_demo
 
         for name in hooks.SLA_EFFECTS:
             workflow.register_effect(name, hooks.drive_clocks)
         audit.listen(hooks.on_audit_entry)
         actions.register_builtin()
+        demo.register("sla", sla_demo.load)
         register_for_permission(
             "Service delivery",
             "Service levels",

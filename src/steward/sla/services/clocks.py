@@ -33,6 +33,8 @@ from steward.tickets.models import Ticket, specific
 
 #: The ticket fields that choose agreements and targets (ids for relations).
 SELECTING = ("priority", "organisation", "service", "team", "category")
+#: The field of ticket kinds that have categories (incidents).
+CATEGORY: str = "category"
 
 
 def _parse_time(value: str) -> datetime:
@@ -170,7 +172,7 @@ def _current_values(own: Ticket) -> dict[str, Any]:
 def _category_codes(own: Ticket, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    field = own._meta.get_field("category")
+    field: Any = own._meta.get_field(CATEGORY)
     model = field.related_model
     return dict(model._default_manager.filter(pk__in=ids).values_list("pk", "code"))
 

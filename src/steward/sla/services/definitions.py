@@ -231,7 +231,7 @@ def _check_overlap(
     others = (
         Agreement.objects.active()
         .filter(kind=values["kind"], **{party_field: party})
-        .exclude(pk=pk)
+        .exclude(pk=pk or 0)
         .prefetch_related("services")
     )
     mine = {s.pk for s in services}
@@ -455,7 +455,7 @@ def _check_contradictions(values: dict[str, Any], *, agreement: Agreement, pk: i
         ticket_kind=values["ticket_kind"],
         priority=values["priority"],
         category=values.get("category", ""),
-    ).exclude(pk=pk)
+    ).exclude(pk=pk or 0)
     metric = values["metric"]
     if metric != TargetMetric.CUSTOM and same.filter(metric=metric).exists():
         raise RuleViolation(

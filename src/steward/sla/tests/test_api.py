@@ -182,7 +182,7 @@ def test_overlapping_agreement_is_refused_over_the_api() -> None:
 
 
 @pytest.mark.django_db
-def test_clock_explains_itself_and_replays(frozen) -> None:  # type: ignore[no-untyped-def]
+def test_clock_explains_itself_and_replays(frozen) -> None:
     customer = make_organisation()
     calendar = make_calendar(holiday_country="DE")
     target = make_target(

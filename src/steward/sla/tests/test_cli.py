@@ -23,7 +23,7 @@ def run(*args: str) -> str:
     return out.getvalue()
 
 
-def test_sweep_replay_and_explain_from_the_command_line(frozen) -> None:  # type: ignore[no-untyped-def]
+def test_sweep_replay_and_explain_from_the_command_line(frozen) -> None:
     customer = make_organisation()
     make_target(
         make_agreement(customer=customer),

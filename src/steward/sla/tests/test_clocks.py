@@ -21,7 +21,7 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text + "+00:00")
 
 
-def _setup(frozen, **target):  # type: ignore[no-untyped-def]
+def _setup(frozen, **target):
     customer = make_organisation()
     agreement = make_agreement(customer=customer)
     made = make_target(agreement, **target)
@@ -31,7 +31,7 @@ def _setup(frozen, **target):  # type: ignore[no-untyped-def]
     return made, ticket, agent
 
 
-def test_clock_attaches_when_a_ticket_opens_and_runs_on_business_time(frozen) -> None:  # type: ignore[no-untyped-def]
+def test_clock_attaches_when_a_ticket_opens_and_runs_on_business_time(frozen) -> None:
     # given a 4-business-hour resolution target on office hours, Monday 10:00
     target, ticket, _ = _setup(frozen)
     # then the ticket has one running clock, due at 14:00
@@ -42,7 +42,7 @@ def test_clock_attaches_when_a_ticket_opens_and_runs_on_business_time(frozen) ->
     assert AuditEntry.objects.filter(action="slaclock.attached", object_id=str(clock.pk)).exists()
 
 
-def test_time_on_hold_does_not_count(frozen) -> None:  # type: ignore[no-untyped-def]
+def test_time_on_hold_does_not_count(frozen) -> None:
     target, ticket, agent = _setup(frozen)
     frozen.advance(hours=1)
     ticket = tickets.transition_ticket(actor=agent, ticket=ticket, to="in_progress")
@@ -69,7 +69,7 @@ def test_time_on_hold_does_not_count(frozen) -> None:  # type: ignore[no-untyped
     assert [r.agrees for r in replayed] == [True]
 
 
-def test_priority_change_mid_ticket_follows_the_policy_and_is_audited(frozen) -> None:  # type: ignore[no-untyped-def]
+def test_priority_change_mid_ticket_follows_the_policy_and_is_audited(frozen) -> None:
     # given targets for priority 5 (8 h) and 4 (2 h), counted from the change
     customer = make_organisation()
     agreement = make_agreement(customer=customer, change_policy="from_now")
@@ -92,7 +92,7 @@ def test_priority_change_mid_ticket_follows_the_policy_and_is_audited(frozen) ->
     assert AuditEntry.objects.filter(action="slaclock.cancelled", object_id=str(old.pk)).exists()
 
 
-def test_first_staff_reply_meets_the_first_response_target(frozen) -> None:  # type: ignore[no-untyped-def]
+def test_first_staff_reply_meets_the_first_response_target(frozen) -> None:
     customer = make_organisation()
     agreement = make_agreement(customer=customer)
     response = make_target(agreement, metric="first_response", duration=1)
@@ -106,7 +106,7 @@ def test_first_staff_reply_meets_the_first_response_target(frozen) -> None:  # t
     assert clock.stopped_at == at("2026-11-23T10:20:00")
 
 
-def test_targets_of_other_customers_and_services_do_not_attach(frozen) -> None:  # type: ignore[no-untyped-def]
+def test_targets_of_other_customers_and_services_do_not_attach(frozen) -> None:
     from steward.cmdb.tests.factories import make_service
 
     service = make_service()
@@ -117,7 +117,7 @@ def test_targets_of_other_customers_and_services_do_not_attach(frozen) -> None: 
     assert not SlaClock.objects.filter(ticket=ticket).exists()
 
 
-def test_ola_and_supporting_contract_run_beside_the_sla(frozen) -> None:  # type: ignore[no-untyped-def]
+def test_ola_and_supporting_contract_run_beside_the_sla(frozen) -> None:
     from steward.accounts.choices import OrganisationKind
     from steward.cmdb.tests.factories import make_service
 

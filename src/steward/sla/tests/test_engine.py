@@ -203,9 +203,11 @@ def calendars(draw: st.DrawFn) -> BusinessCalendar:
             hours[weekday] = tuple(ranges)
     if not hours:
         hours[draw(st.integers(0, 6))] = ((time(9), time(17)),)
-    start = draw(st.sampled_from(STARTS))
+    first_day = draw(st.sampled_from(STARTS))
     closures = draw(
-        st.sets(st.integers(0, 12).map(lambda d: (start + timedelta(days=d)).date()), max_size=3)
+        st.sets(
+            st.integers(0, 12).map(lambda d: (first_day + timedelta(days=d)).date()), max_size=3
+        )
     )
     return BusinessCalendar(
         time_zone=draw(st.sampled_from(ZONES)),
@@ -215,8 +217,19 @@ def calendars(draw: st.DrawFn) -> BusinessCalendar:
     )
 
 
+@dataclass
+class Scenario:
+    calendar: BusinessCalendar
+    opened: datetime
+    events: dict[int, tuple[str, object]]
+    first_priority: int
+    conditions: Conditions
+    durations: dict[int, int]
+    from_opening: bool
+
+
 @st.composite
-def scenarios(draw: st.DrawFn) -> tuple[object, ...]:
+def scenarios(draw: st.DrawFn) -> Scenario:
     calendar = draw(calendars())
     opened = draw(st.sampled_from(STARTS)) + timedelta(minutes=draw(st.integers(0, 600)))
     minutes = sorted(draw(st.sets(st.integers(1, HORIZON), max_size=7)))
@@ -239,7 +252,9 @@ def scenarios(draw: st.DrawFn) -> tuple[object, ...]:
         stop_on_response=draw(st.booleans()),
     )
     durations = {p: draw(st.integers(1, 1500)) for p in (1, 2, 3)}
-    return calendar, opened, events, draw(st.integers(1, 3)), cond, durations, draw(st.booleans())
+    return Scenario(
+        calendar, opened, events, draw(st.integers(1, 3)), cond, durations, draw(st.booleans())
+    )
 
 
 def engine_history(
@@ -262,28 +277,22 @@ def engine_history(
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
-def test_engine_agrees_with_minute_by_minute_reference(scenario: tuple[object, ...]) -> None:
-    calendar, opened, events, first, cond, durations, from_opening = scenario
-    assert isinstance(calendar, BusinessCalendar) and isinstance(opened, datetime)
-    history = engine_history(opened, events, first)  # type: ignore[arg-type]
+def test_engine_agrees_with_minute_by_minute_reference(scenario: Scenario) -> None:
+    calendar, opened, events = scenario.calendar, scenario.opened, scenario.events
+    first = scenario.first_priority
+    history = engine_history(opened, events, first)
     working = working_minutes(calendar, opened, HORIZON + DUE_SEARCH)
-    for priority, minutes in durations.items():  # type: ignore[attr-defined]
+    for priority, minutes in scenario.durations.items():
         spec = TargetSpec(
             key=priority,
             duration=timedelta(minutes=minutes),
             calendar=calendar,
-            conditions=cond,  # type: ignore[arg-type]
-            from_opening=from_opening,  # type: ignore[arg-type]
+            conditions=scenario.conditions,
+            from_opening=scenario.from_opening,
         )
         got = engine.simulate_one(history, spec)
         want = reference(
-            working,
-            events,
-            first,
-            priority,
-            minutes,
-            cond,
-            from_opening,  # type: ignore[arg-type]
+            working, events, first, priority, minutes, scenario.conditions, scenario.from_opening
         )
         if want is None:
             assert got is None

@@ -32,7 +32,7 @@ MOVES = st.lists(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(moves=MOVES, from_opening=st.booleans())
-def test_live_clocks_equal_their_replay(frozen, moves, from_opening) -> None:  # type: ignore[no-untyped-def]
+def test_live_clocks_equal_their_replay(frozen, moves, from_opening) -> None:
     frozen.set(frozen.now.replace(year=2026, month=11, day=23, hour=10, minute=0))
     customer = make_organisation()
     calendar = make_calendar(

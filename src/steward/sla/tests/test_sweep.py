@@ -25,7 +25,7 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text + "+00:00")
 
 
-def _ticket_with_clock(**target: object):  # type: ignore[no-untyped-def]
+def _ticket_with_clock(**target: object):
     customer = make_organisation()
     agreement = make_agreement(customer=customer)
     made = make_target(agreement, **target)
@@ -39,7 +39,7 @@ def reached(action: str) -> list[int]:
     return [e.changes["threshold"] for e in AuditEntry.objects.filter(action=action).order_by("id")]
 
 
-def test_each_threshold_acts_once_and_in_order(frozen, settings) -> None:  # type: ignore[no-untyped-def]
+def test_each_threshold_acts_once_and_in_order(frozen, settings) -> None:
     settings.STEWARD = {"MAIL_ENABLED": True}
     # given a 4-hour target warning at 50 and 75 % (Monday 10:00, due 14:00)
     _, ticket = _ticket_with_clock(
@@ -71,7 +71,7 @@ def test_each_threshold_acts_once_and_in_order(frozen, settings) -> None:  # typ
     assert OutboundEmail.objects.filter(event="sla_breach").count() == 2
 
 
-def test_paused_clock_is_not_swept(frozen) -> None:  # type: ignore[no-untyped-def]
+def test_paused_clock_is_not_swept(frozen) -> None:
     _, ticket = _ticket_with_clock(warning_thresholds=[50], warning_actions=["notify"])
     from steward.tickets import services as tickets
 
@@ -83,7 +83,7 @@ def test_paused_clock_is_not_swept(frozen) -> None:  # type: ignore[no-untyped-d
     assert services.sweep(at=at("2026-11-30T09:00:00")).checked == 0
 
 
-def test_breach_raises_priority_and_reassigns_to_the_lead(frozen) -> None:  # type: ignore[no-untyped-def]
+def test_breach_raises_priority_and_reassigns_to_the_lead(frozen) -> None:
     _, ticket = _ticket_with_clock(breach_actions=["raise_priority", "reassign_to_lead"])
     # a priority-4 target for the raised ticket, so the change is visible in clocks too
     services.sweep(at=at("2026-11-23T15:00:00"))
@@ -94,7 +94,7 @@ def test_breach_raises_priority_and_reassigns_to_the_lead(frozen) -> None:  # ty
     assert [a["action"] for a in entry.changes["actions"]] == ["raise_priority", "reassign_to_lead"]
 
 
-def test_breach_escalates_an_incident_to_the_next_line(frozen) -> None:  # type: ignore[no-untyped-def]
+def test_breach_escalates_an_incident_to_the_next_line(frozen) -> None:
     customer = make_organisation()
     agreement = make_agreement(customer=customer)
     make_target(agreement, ticket_kind="incidents.incident", breach_actions=["escalate"])
@@ -111,7 +111,7 @@ def test_breach_escalates_an_incident_to_the_next_line(frozen) -> None:  # type:
     assert "escalated" in entry.changes["actions"][0]["result"]
 
 
-def test_service_owner_is_told_about_a_breach(frozen, settings) -> None:  # type: ignore[no-untyped-def]
+def test_service_owner_is_told_about_a_breach(frozen, settings) -> None:
     settings.STEWARD = {"MAIL_ENABLED": True}
     owner = make_agent()
     service = make_service(owner=owner)
@@ -125,7 +125,7 @@ def test_service_owner_is_told_about_a_breach(frozen, settings) -> None:  # type
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_sweeps_at_the_same_moment_act_once(frozen) -> None:  # type: ignore[no-untyped-def]
+def test_two_sweeps_at_the_same_moment_act_once(frozen) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("row locks between connections need PostgreSQL")
     # given 30 clocks past their 50 % threshold
@@ -160,7 +160,7 @@ def test_two_sweeps_at_the_same_moment_act_once(frozen) -> None:  # type: ignore
     assert set(urgencies.values()) == {2}
 
 
-def test_sweep_reads_only_what_is_due(frozen, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_sweep_reads_only_what_is_due(frozen, django_assert_max_num_queries) -> None:
     _, ticket = _ticket_with_clock()
     for _ in range(5):
         _ticket_with_clock()

@@ -21,13 +21,13 @@ from steward.tickets.tests.factories import make_ticket
 pytestmark = pytest.mark.django_db
 
 
-def client_for(person) -> Client:  # type: ignore[no-untyped-def]
+def client_for(person) -> Client:
     client = Client()
     client.force_login(person)
     return client
 
 
-def test_agreement_list_costs_the_same_for_many_rows(django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_agreement_list_costs_the_same_for_many_rows(django_assert_max_num_queries) -> None:
     manager = make_service_level_manager()
     for _ in range(3):
         make_target(make_agreement(services=[make_service()]))
@@ -167,7 +167,7 @@ def test_calendar_without_hours_is_refused_on_the_page() -> None:
     assert b"Mon 08:00-12:00, 13:00-17:00" in listing.content
 
 
-def test_ticket_page_explains_its_clocks_to_staff_only(frozen) -> None:  # type: ignore[no-untyped-def]
+def test_ticket_page_explains_its_clocks_to_staff_only(frozen) -> None:
     customer = make_organisation()
     make_target(make_agreement(customer=customer), name="Fix it")
     ticket = make_ticket(organisation=customer)
