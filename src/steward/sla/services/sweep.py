@@ -116,7 +116,7 @@ def act_on(
     )
     if claimed != 1:
         return  # another sweep acted on it
-    number = Ticket.objects.filter(pk=clock.ticket_id).values_list("number", flat=True).first()
+    number = clock.ticket.number
     for threshold in reached:
         breach = threshold >= 100
         names = list(clock.target.breach_actions if breach else clock.target.warning_actions)
@@ -145,7 +145,7 @@ def sweep(*, at: datetime | None = None, batch: int = BATCH) -> SweepResult:
             rows = list(
                 SlaClock.objects.due_for_sweep(at)
                 .select_for_update(skip_locked=True, of=("self",))
-                .select_related("target", "agreement__calendar")
+                .select_related("target", "agreement__calendar", "ticket")
                 .order_by("next_check_at", "pk")[:batch]
             )
             for clock in rows:
