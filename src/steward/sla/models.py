@@ -341,6 +341,11 @@ class SlaClock(models.Model):
     last_threshold = models.PositiveSmallIntegerField(default=0)
     is_warned = models.BooleanField(default=False)
     is_breached = models.BooleanField(default=False)
+    at_risk_from = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Codes of the supporting OLAs/contracts at risk or breached on this ticket.",
+    )
     paused_intervals = models.JSONField(default=list, blank=True)
     notes = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -371,8 +376,7 @@ class SlaClock(models.Model):
     def __str__(self) -> str:
         return f"{self.target} on {self.ticket_id}"
 
-    def percent_at(self, at: Any, length: timedelta) -> int:
-        """How much of the target is used, in whole percent (using stored elapsed time)."""
-        if not length:
-            return 0
-        return int(self.elapsed / length * 100)
+    @property
+    def is_at_risk(self) -> bool:
+        """Warned, or flagged by a supporting OLA or contract that is at risk or breached."""
+        return self.is_warned or bool(self.at_risk_from)

@@ -161,6 +161,7 @@ class SlaClockSerializer(StewardModelSerializer):
             "last_threshold",
             "is_warned",
             "is_breached",
+            "at_risk_from",
             "paused_intervals",
             "notes",
         ]
@@ -188,6 +189,7 @@ class ExplanationSerializer(serializers.Serializer[Any]):
     started_at = serializers.DateTimeField(allow_null=True)
     policy = serializers.CharField()
     notes = serializers.ListField(child=serializers.CharField())
+    at_risk_from = serializers.ListField(child=serializers.CharField())
     paused_intervals = serializers.ListField(child=serializers.ListField())
     paused_minutes = serializers.IntegerField()
     elapsed_minutes = serializers.IntegerField()

@@ -572,6 +572,7 @@ def explain(clock: SlaClock, *, at: datetime | None = None) -> dict[str, Any]:
         "started_at": clock.started_at,
         "policy": agreement.get_change_policy_display(),
         "notes": list(clock.notes or []),
+        "at_risk_from": list(clock.at_risk_from or []),
         "paused_intervals": list(clock.paused_intervals or []),
         "paused_minutes": int(clock.paused.total_seconds() // 60),
         "elapsed_minutes": int(elapsed_now.total_seconds() // 60),

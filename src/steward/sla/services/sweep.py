@@ -21,6 +21,7 @@ from django.utils import timezone
 from steward.core import audit
 from steward.core.calendars import BusinessCalendar as Calendar
 from steward.sla import actions, engine
+from steward.sla.choices import LIVE_STATES, AgreementKind
 from steward.sla.models import SlaClock
 from steward.tickets.models import Ticket, specific
 
@@ -34,6 +35,7 @@ class SweepResult:
     checked: int = 0
     warnings: int = 0
     breaches: int = 0
+    at_risk: int = 0
     actions: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -41,6 +43,7 @@ class SweepResult:
             "checked": self.checked,
             "warnings": self.warnings,
             "breaches": self.breaches,
+            "at_risk": self.at_risk,
             "actions": self.actions,
         }
 
@@ -132,6 +135,36 @@ def act_on(
             changes={"threshold": threshold, "at": at, "due_at": clock.due_at, "actions": ran},
             object_repr=f"{number} {clock.target.name}",
         )
+    outcome.at_risk += propagate_risk(clock, threshold=done)
+
+
+def propagate_risk(clock: SlaClock, *, threshold: int) -> int:
+    """An OLA or contract at risk or breached flags the ticket's clocks of the SLAs it
+    supports (audited on each); returns how many it flagged."""
+    agreement = clock.agreement
+    if agreement.kind == AgreementKind.SLA:
+        return 0
+    supported = list(agreement.supports.values_list("pk", flat=True))
+    if not supported:
+        return 0
+    flagged = 0
+    rows = SlaClock.objects.select_for_update().filter(
+        ticket_id=clock.ticket_id, agreement_id__in=supported, state__in=LIVE_STATES
+    )
+    for row in rows.select_related("target"):
+        if agreement.code in row.at_risk_from:
+            continue
+        row.at_risk_from = [*row.at_risk_from, agreement.code]
+        row.save(update_fields=["at_risk_from"])
+        audit.record(
+            actor=None,
+            action="slaclock.at_risk",
+            obj=row,
+            changes={"from": agreement.code, "threshold": threshold, "clock": clock.pk},
+            object_repr=f"{clock.ticket.number} {row.target.name}",
+        )
+        flagged += 1
+    return flagged
 
 
 def sweep(*, at: datetime | None = None, batch: int = BATCH) -> SweepResult:

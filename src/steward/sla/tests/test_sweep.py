@@ -168,3 +168,27 @@ def test_sweep_reads_only_what_is_due(frozen, django_assert_max_num_queries) -> 
         assert services.sweep(at=at("2026-11-23T10:30:00")).checked == 0
     assert SlaClock.objects.count() == 6
     assert timedelta(0) == SlaClock.objects.get(ticket=ticket).elapsed
+
+
+def test_a_breached_ola_flags_the_sla_it_supports(frozen) -> None:
+    # given an SLA (8 h) and an OLA of the ticket's team (2 h) supporting it
+    customer = make_organisation()
+    sla = make_agreement(customer=customer)
+    make_target(sla, duration=8)
+    team = make_team(members=[make_agent()])
+    ola = make_agreement(kind="ola", team=team, supports=[sla])
+    make_target(ola, duration=2)
+    ticket = make_ticket(organisation=customer, team=team)
+    # when the OLA breaches at 12:00
+    result = services.sweep(at=at("2026-11-23T12:30:00"))
+    # then the SLA's clock on that ticket is flagged at risk, audited, and explained
+    assert result.breaches == 1 and result.at_risk == 1
+    sla_clock = SlaClock.objects.get(ticket=ticket, agreement=sla)
+    assert sla_clock.at_risk_from == [ola.code] and sla_clock.is_at_risk
+    assert not sla_clock.is_breached
+    assert AuditEntry.objects.filter(
+        action="slaclock.at_risk", object_id=str(sla_clock.pk)
+    ).exists()
+    assert services.explain(sla_clock)["at_risk_from"] == [ola.code]
+    # a later sweep flags nothing twice
+    assert services.sweep(at=at("2026-11-23T16:00:00")).at_risk == 0
