@@ -12,6 +12,7 @@ from steward.servicedesk.api.inbound import register as register_mail_in
 from steward.servicedesk.api.urls import register as register_servicedesk
 from steward.servicedesk.notify.api import register as register_notifications
 from steward.sla.api.urls import register as register_sla
+from steward.sla.api.urls import urlpatterns as sla_paths
 from steward.tickets.api.urls import register as register_tickets
 
 router = DefaultRouter(trailing_slash=True)
@@ -28,4 +29,5 @@ urlpatterns = [
     *router.urls,
     path("process-profile/", ProcessProfileView.as_view(), name="process-profile"),
     *incident_paths,
+    *sla_paths,
 ]

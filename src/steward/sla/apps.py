@@ -32,6 +32,13 @@ class SlaConfig(AppConfig):
         )
         register_for_permission(
             "Service delivery",
+            "Service level compliance",
+            "sla:compliance_report",
+            "sla.view_slaclock",
+            order=2,
+        )
+        register_for_permission(
+            "Service delivery",
             "Business calendars",
             "sla:calendar_list",
             "sla.view_businesscalendar",

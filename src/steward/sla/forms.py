@@ -176,3 +176,20 @@ class TargetForm(forms.Form):
         for name in CONDITION_FIELDS:
             data[name] = _words(data[name])
         return data
+
+
+class ComplianceForm(forms.Form):
+    since = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="From")
+    until = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="To")
+    split = forms.MultipleChoiceField(
+        choices=(("service", "by service"), ("customer", "by customer")),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Split",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("since") and data.get("until") and data["until"] < data["since"]:
+            self.add_error("until", "The end is before the start.")
+        return data

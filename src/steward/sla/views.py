@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from steward.accounts.forms import apply_rule_violation
 from steward.accounts.models import Person
@@ -21,7 +22,7 @@ from steward.core.errors import NotFound, RuleViolation
 from steward.core.paging import CappedPaginator
 from steward.sla import services
 from steward.sla.filters import AgreementFilterSet
-from steward.sla.forms import AgreementForm, BusinessCalendarForm, TargetForm
+from steward.sla.forms import AgreementForm, BusinessCalendarForm, ComplianceForm, TargetForm
 from steward.sla.models import Agreement, BusinessCalendar, SlaClock, Target
 
 PER_PAGE = 50
@@ -211,6 +212,39 @@ def calendar_edit(request: HttpRequest, pk: int) -> HttpResponse:
     calendar = policy.get_for(user, BusinessCalendar.objects.all(), pk)
     policy.require(user, "change", calendar)
     return _calendar_form_page(request, user, calendar)
+
+
+# --- compliance -------------------------------------------------------------------------------
+
+
+@login_required
+def compliance_report(request: HttpRequest) -> HttpResponse:
+    """Met and breached clocks per agreement, metric, priority and month; CSV on request."""
+    from steward.sla.services import reports
+
+    user = _me(request)
+    _require_view(user, SlaClock)
+    today = timezone.localdate()
+    initial = {"since": today.replace(day=1), "until": today}
+    form = ComplianceForm(request.GET or None, initial=initial)
+    rows: list[Any] = []
+    if not request.GET or form.is_valid():
+        data: dict[str, Any] = form.cleaned_data if request.GET else {**initial, "split": []}
+        since, until = reports.day_range(data["since"], data["until"])
+        rows = reports.compliance(actor=user, since=since, until=until, split=data["split"])
+        if request.GET.get("format") == "csv":
+            response = HttpResponse(reports.as_csv(rows), content_type="text/csv; charset=utf-8")
+            name = f"sla-compliance-{data['since']}-{data['until']}.csv"
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+    totals = {
+        "met": sum(r.met for r in rows),
+        "breached": sum(r.breached for r in rows),
+    }
+    total = totals["met"] + totals["breached"]
+    totals["percent"] = round(totals["met"] / total * 100) if total else None
+    context = {"form": form, "rows": rows, "totals": totals, "query": request.GET.urlencode()}
+    return render(request, "sla/compliance.html", context)
 
 
 # --- the ticket page's panel ------------------------------------------------------------------

@@ -205,3 +205,26 @@ class ReplaySerializer(serializers.Serializer[Any]):
     agrees = serializers.BooleanField()
     differences = serializers.DictField()
     replayed = serializers.DictField()
+
+
+class ComplianceQuerySerializer(serializers.Serializer[Any]):
+    since = serializers.DateField(help_text="First day (inclusive).")
+    until = serializers.DateField(help_text="Last day (inclusive).")
+    split = serializers.MultipleChoiceField(
+        choices=["service", "customer"], required=False, help_text="Also split by these."
+    )
+    agreement = serializers.IntegerField(required=False)
+
+
+class ComplianceRowSerializer(serializers.Serializer[Any]):
+    agreement = serializers.CharField()
+    agreement_code = serializers.CharField()
+    metric = serializers.CharField()
+    priority = serializers.IntegerField()
+    month = serializers.DateField()
+    service = serializers.CharField()
+    customer = serializers.CharField()
+    met = serializers.IntegerField()
+    breached = serializers.IntegerField()
+    met_share = serializers.FloatField(allow_null=True)
+    average_minutes = serializers.IntegerField(allow_null=True)

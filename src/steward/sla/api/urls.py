@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import BaseRouter
 
 from steward.sla.api import views
@@ -10,3 +11,9 @@ def register(router: BaseRouter) -> None:
     router.register("agreements", views.AgreementViewSet, basename="agreement")
     router.register("sla-targets", views.TargetViewSet, basename="sla-target")
     router.register("sla-clocks", views.SlaClockViewSet, basename="sla-clock")
+
+
+#: Paths beside the router's (``config/api_urls.py`` mounts them).
+urlpatterns = [
+    path("reports/sla-compliance/", views.ComplianceView.as_view(), name="sla-compliance"),
+]

@@ -10,10 +10,13 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from steward.accounts.models import actor_of
+from steward.core import policy
 from steward.core.api.viewsets import CreateMixin, DestroyMixin, StewardViewSet, UpdateMixin
 from steward.sla import services
 from steward.sla.api import serializers as s
@@ -123,3 +126,31 @@ class SlaClockViewSet(StewardViewSet):
             for r in replayed
         ]
         return Response(s.ReplaySerializer(rows, many=True).data)
+
+
+class ComplianceView(APIView):
+    """Met and breached clocks per agreement, metric, priority and month (optionally per
+    service and customer) of the clocks that ended in a period."""
+
+    @extend_schema(
+        parameters=[s.ComplianceQuerySerializer], responses=s.ComplianceRowSerializer(many=True)
+    )
+    def get(self, request: Request) -> Response:
+        from steward.sla.services import reports
+
+        if not policy.has_model_permission(request.user, SlaClock, "view"):
+            raise PermissionDenied()
+        query = s.ComplianceQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        if data["until"] < data["since"]:
+            raise ValidationError({"until": ["The end is before the start."]})
+        since, until = reports.day_range(data["since"], data["until"])
+        rows = reports.compliance(
+            actor=actor_of(request),
+            since=since,
+            until=until,
+            split=sorted(data.get("split", [])),
+            agreement=data.get("agreement"),
+        )
+        return Response(s.ComplianceRowSerializer([r.as_dict() for r in rows], many=True).data)

@@ -1,0 +1,173 @@
+"""Service level compliance, counted in the database.
+
+Clocks that ended (met or breached) in ``[since, until)`` grouped by agreement, target metric,
+priority, month, and optionally the ticket's service and customer organisation: how many were
+met, how many breached, the share met, and the average elapsed business time. Only clocks the
+actor may see count. One grouped query, whatever the number of clocks.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Avg, Count, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from steward.core.errors import Forbidden
+from steward.core.policy import has_model_permission, scope
+from steward.sla.choices import ClockState
+from steward.sla.models import SlaClock
+
+#: What a report may be split by, besides agreement, metric, priority and month.
+SPLITS = ("service", "customer")
+
+
+@dataclass(frozen=True)
+class ComplianceRow:
+    agreement: str
+    agreement_code: str
+    metric: str
+    priority: int
+    month: date
+    service: str
+    customer: str
+    met: int
+    breached: int
+    average_minutes: int | None
+
+    @property
+    def total(self) -> int:
+        return self.met + self.breached
+
+    @property
+    def met_share(self) -> float | None:
+        return self.met / self.total if self.total else None
+
+    @property
+    def met_percent(self) -> int:
+        return round((self.met_share or 0) * 100)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "agreement": self.agreement,
+            "agreement_code": self.agreement_code,
+            "metric": self.metric,
+            "priority": self.priority,
+            "month": self.month.isoformat(),
+            "service": self.service,
+            "customer": self.customer,
+            "met": self.met,
+            "breached": self.breached,
+            "met_share": self.met_share,
+            "average_minutes": self.average_minutes,
+        }
+
+
+def day_range(since: date, until: date) -> tuple[datetime, datetime]:
+    """``[since 00:00, the day after until 00:00)`` in the site's zone."""
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(since, time(0), tzinfo=zone)
+    end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=zone)
+    return start, end
+
+
+def compliance(
+    *,
+    actor: Any,
+    since: datetime,
+    until: datetime,
+    split: Iterable[str] = (),
+    agreement: int | None = None,
+) -> list[ComplianceRow]:
+    """The compliance rows of ``[since, until)`` (see the module docstring)."""
+    if actor is not None and not has_model_permission(actor, SlaClock, "view"):
+        raise Forbidden("You may not see service level reports.")
+    split = [s for s in split if s in SPLITS]
+    rows = SlaClock.objects.filter(
+        state__in=(ClockState.MET, ClockState.BREACHED),
+        stopped_at__gte=since,
+        stopped_at__lt=until,
+    )
+    if actor is not None:
+        rows = scope(rows, actor, "view")
+    if agreement is not None:
+        rows = rows.filter(agreement_id=agreement)
+    keys = ["agreement__name", "agreement__code", "target__metric", "target__priority", "month"]
+    if "service" in split:
+        keys.append("ticket__service__name")
+    if "customer" in split:
+        keys.append("ticket__organisation__name")
+    grouped = (
+        rows.annotate(month=TruncMonth("stopped_at"))
+        .values(*keys)
+        .annotate(
+            met=Count("id", filter=Q(state=ClockState.MET)),
+            breached=Count("id", filter=Q(state=ClockState.BREACHED)),
+            average=Avg("elapsed"),
+        )
+        .order_by(*keys)
+    )
+    found = []
+    for row in grouped:
+        average = row["average"]
+        month = row["month"]
+        found.append(
+            ComplianceRow(
+                agreement=row["agreement__name"],
+                agreement_code=row["agreement__code"],
+                metric=row["target__metric"],
+                priority=row["target__priority"],
+                month=month.date() if isinstance(month, datetime) else month,
+                service=row.get("ticket__service__name") or "",
+                customer=row.get("ticket__organisation__name") or "",
+                met=row["met"],
+                breached=row["breached"],
+                average_minutes=(
+                    int(average.total_seconds() // 60) if isinstance(average, timedelta) else None
+                ),
+            )
+        )
+    return found
+
+
+CSV_COLUMNS = (
+    "agreement",
+    "agreement_code",
+    "metric",
+    "priority",
+    "month",
+    "service",
+    "customer",
+    "met",
+    "breached",
+    "met_share",
+    "average_minutes",
+)
+
+
+def _cell(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula is quoted."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def as_csv(rows: Iterable[ComplianceRow]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    for row in rows:
+        values = row.as_dict()
+        share = values["met_share"]
+        values["met_share"] = "" if share is None else f"{share:.4f}"
+        values["average_minutes"] = (
+            "" if values["average_minutes"] is None else values["average_minutes"]
+        )
+        writer.writerow({k: _cell(v) for k, v in values.items()})
+    return out.getvalue()
