@@ -2,12 +2,14 @@
 
     DATABASE_URL=postgres://.../steward_bench_sla python -m bench.sla_sweep --clocks 1000000
     python -m bench.sla_sweep --due-only        # no database: due-time computations per second
+    DATABASE_URL=... python -m bench.sla_sweep --report-only   # after a fill: the report
 
 The database must be a scratch one: it is migrated, then ``--clocks`` tickets with one
 running clock each are bulk-inserted (bypassing the services), ``--crossing`` of them (default
 1 %) already past their due instant. The sweep then runs once, as the worker runs it, and its
 wall time is printed with what it did; a second sweep shows the cost when nothing is due.
-Prints one JSON object.
+``--report-only`` then ends every clock of that database (9 in 10 met, spread over a year)
+and times the compliance report over all of them. Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -177,12 +179,55 @@ def measure() -> dict[str, Any]:
     }
 
 
+def measure_report() -> dict[str, Any]:
+    """End every bench clock (9 in 10 met) over the last year, then time the report."""
+    from django.db import connection, transaction
+
+    from steward.sla.models import SlaClock
+    from steward.sla.services import reports
+
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "UPDATE sla_slaclock SET state = CASE WHEN id % 10 = 0 THEN 'breached' "
+                "ELSE 'met' END, stopped_at = now() - (id % 365) * interval '1 day', "
+                "next_check_at = NULL"
+            )
+            cursor.execute("ANALYZE sla_slaclock")
+        else:
+            SlaClock.objects.update(next_check_at=None)
+            cursor.execute(
+                "UPDATE sla_slaclock SET state = CASE WHEN id % 10 = 0 THEN 'breached' "
+                "ELSE 'met' END, stopped_at = datetime('now', '-' || (id % 365) || ' days')"
+            )
+    ended = time.perf_counter() - started
+    today = datetime.now(UTC).date()
+    since, until = reports.day_range(today - timedelta(days=366), today)
+    started = time.perf_counter()
+    rows = reports.compliance(actor=None, since=since, until=until)
+    report_seconds = time.perf_counter() - started
+    return {
+        "database": connection.vendor,
+        "ended_clocks": SlaClock.objects.count(),
+        "end_seconds": round(ended, 1),
+        "report_seconds": round(report_seconds, 2),
+        "report_rows": len(rows),
+        "report_clocks": sum(r.total for r in rows),
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clocks", type=int, default=100_000)
     parser.add_argument("--crossing", type=float, default=0.01)
     parser.add_argument("--due-only", action="store_true")
+    parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args(argv)
+    if args.report_only:
+        _setup()
+        print(json.dumps(measure_report()))
+        return
     figures: dict[str, Any] = due_rate()
     if not args.due_only:
         _setup()

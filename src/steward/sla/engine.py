@@ -27,7 +27,7 @@ them. The live clocks are written from the same computation (``services.sync_clo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -315,7 +315,3 @@ def crossed(result: ClockResult, spec: TargetSpec, done: int, at: datetime) -> l
     if done < 100 and result.due_at is not None and at >= result.due_at:
         reached.append(100)
     return reached
-
-
-def specs_by_key(specs: Iterable[TargetSpec]) -> Mapping[int, TargetSpec]:
-    return {spec.key: spec for spec in specs}

@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from steward.accounts.choices import OrganisationKind
@@ -570,13 +569,3 @@ def delete_target(*, actor: Person | None, target: Target) -> None:
         changes=audit.diff(audit.snapshot(target, TARGET_FIELDS), {}),
     )
     target.delete()
-
-
-def services_queryset() -> Any:
-    return ConfigurationItem.objects.services().select_related("ci_type")
-
-
-def agreements_overlapping(day: date) -> Any:
-    return Agreement.objects.active().filter(
-        Q(valid_until__isnull=True) | Q(valid_until__gte=day), valid_from__lte=day
-    )
