@@ -13,7 +13,7 @@ logger = logging.getLogger("steward.tasks")
 
 
 @task()
-def sweep_clocks(now: str | None = None) -> dict[str, object]:
+def sweep(now: str | None = None) -> dict[str, object]:
     """Act on the warning thresholds and breaches reached (``now``: ISO time, tests)."""
     from steward.sla import services
 
@@ -23,4 +23,4 @@ def sweep_clocks(now: str | None = None) -> dict[str, object]:
     return result.as_dict()
 
 
-scheduler.register(scheduler.Schedule(name="sla.sweep_clocks", cron="* * * * *", task=sweep_clocks))
+scheduler.register(scheduler.Schedule(name="sla.sweep", cron="* * * * *", task=sweep))

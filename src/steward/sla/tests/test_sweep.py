@@ -192,3 +192,16 @@ def test_a_breached_ola_flags_the_sla_it_supports(frozen) -> None:
     assert services.explain(sla_clock)["at_risk_from"] == [ola.code]
     # a later sweep flags nothing twice
     assert services.sweep(at=at("2026-11-23T16:00:00")).at_risk == 0
+
+
+def test_the_worker_sweeps_every_minute_as_a_task(frozen) -> None:
+    from steward.core import scheduler
+    from steward.sla import tasks
+
+    schedule = {s.name: s for s in scheduler.schedules()}["sla.sweep"]
+    assert schedule.cron == "* * * * *" and schedule.task is tasks.sweep
+    _ticket_with_clock(breach_actions=["raise_priority"])
+    assert tasks.sweep.call(now="2026-11-23T13:59:00+00:00")["breaches"] == 0
+    done = tasks.sweep.call(now="2026-11-23T14:00:00+00:00")
+    assert done["breaches"] == 1
+    assert AuditEntry.objects.get(action="slaclock.breach_reached").source == "task"
