@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from steward.core import audit
@@ -96,46 +96,105 @@ def _run_actions(
     return done
 
 
-def act_on(
-    clock: SlaClock, *, at: datetime, calendars: dict[int, Calendar], outcome: SweepResult
-) -> None:
-    """Act on the thresholds ``clock`` reached by ``at`` that nobody acted on yet."""
+@dataclass
+class _Plan:
+    """What the sweep will do to one clock: the thresholds reached, the new mark, the next
+    instant to look again."""
+
+    clock: SlaClock
+    reached: list[int]
+    done: int
+    next_at: datetime | None
+
+
+def _plan(clock: SlaClock, at: datetime, calendars: dict[int, Calendar]) -> _Plan:
     spec = _spec(clock, calendars)
     result = _result(clock)
     reached = engine.crossed(result, spec, clock.last_threshold, at)
-    if not reached:
-        next_at, _ = engine.next_check(result, spec, clock.last_threshold)
-        SlaClock.objects.filter(pk=clock.pk, last_threshold=clock.last_threshold).update(
-            next_check_at=next_at
-        )
-        return
-    done = max(reached)
+    done = max(reached) if reached else clock.last_threshold
     next_at, _ = engine.next_check(result, spec, done)
-    claimed = SlaClock.objects.filter(pk=clock.pk, last_threshold=clock.last_threshold).update(
-        last_threshold=done,
-        next_check_at=next_at,
-        is_warned=True,
-        is_breached=clock.is_breached or done >= 100,
+    return _Plan(clock, reached, done, next_at)
+
+
+def _write_marks(clocks: list[SlaClock]) -> None:
+    """One ``UPDATE ... FROM (VALUES ...)`` for a locked batch (PostgreSQL)."""
+    if not clocks:
+        return
+    rows = ", ".join(
+        ["(%s::bigint, %s::smallint, %s::timestamptz, %s::boolean, %s::boolean)"] * len(clocks)
     )
-    if claimed != 1:
-        return  # another sweep acted on it
-    number = clock.ticket.number
-    for threshold in reached:
-        breach = threshold >= 100
-        names = list(clock.target.breach_actions if breach else clock.target.warning_actions)
-        ran = _run_actions(clock, names, threshold, outcome)
-        if breach:
-            outcome.breaches += 1
-        else:
-            outcome.warnings += 1
-        audit.record(
-            actor=None,
-            action="slaclock.breach_reached" if breach else "slaclock.warning_reached",
-            obj=clock,
-            changes={"threshold": threshold, "at": at, "due_at": clock.due_at, "actions": ran},
-            object_repr=f"{number} {clock.target.name}",
+    params: list[Any] = []
+    for c in clocks:
+        params += [c.pk, c.last_threshold, c.next_check_at, c.is_warned, c.is_breached]
+    table = SlaClock._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS c SET last_threshold = v.mark, next_check_at = v.next_at, "
+            "is_warned = v.warned, is_breached = v.breached "
+            f"FROM (VALUES {rows}) AS v(id, mark, next_at, warned, breached) WHERE c.id = v.id",
+            params,
         )
-    outcome.at_risk += propagate_risk(clock, threshold=done)
+
+
+def _claim(plans: list[_Plan]) -> list[_Plan]:
+    """Write each clock's new mark; returns the plans whose thresholds this sweep owns.
+
+    Where the database locks the rows read (PostgreSQL, ``SKIP LOCKED``) nobody else can act
+    on them before this transaction ends, so one statement writes them all. Elsewhere each
+    row is claimed by a conditional update from the mark read, and a lost race acts on nothing.
+    """
+    if connection.features.has_select_for_update_skip_locked:
+        for plan in plans:
+            clock = plan.clock
+            clock.is_warned = clock.is_warned or bool(plan.reached)
+            clock.is_breached = clock.is_breached or plan.done >= 100
+            clock.last_threshold, clock.next_check_at = plan.done, plan.next_at
+        _write_marks([p.clock for p in plans])
+        return [p for p in plans if p.reached]
+    claimed = []
+    for plan in plans:
+        clock = plan.clock
+        won = SlaClock.objects.filter(pk=clock.pk, last_threshold=clock.last_threshold).update(
+            last_threshold=plan.done,
+            next_check_at=plan.next_at,
+            is_warned=clock.is_warned or bool(plan.reached),
+            is_breached=clock.is_breached or plan.done >= 100,
+        )
+        if won == 1 and plan.reached:
+            claimed.append(plan)
+    return claimed
+
+
+def _act(plans: list[_Plan], at: datetime, outcome: SweepResult) -> None:
+    """Run the actions of the thresholds claimed, and audit each, in one INSERT."""
+    entries: list[dict[str, Any]] = []
+    for plan in plans:
+        clock = plan.clock
+        for threshold in plan.reached:
+            breach = threshold >= 100
+            names = list(clock.target.breach_actions if breach else clock.target.warning_actions)
+            ran = _run_actions(clock, names, threshold, outcome)
+            if breach:
+                outcome.breaches += 1
+            else:
+                outcome.warnings += 1
+            entries.append(
+                {
+                    "actor": None,
+                    "action": "slaclock.breach_reached" if breach else "slaclock.warning_reached",
+                    "obj": clock,
+                    "changes": {
+                        "threshold": threshold,
+                        "at": at,
+                        "due_at": clock.due_at,
+                        "actions": ran,
+                    },
+                    "object_repr": f"{clock.ticket.number} {clock.target.name}",
+                }
+            )
+    audit.record_many(entries)
+    for plan in plans:
+        outcome.at_risk += propagate_risk(plan.clock, threshold=plan.done)
 
 
 def propagate_risk(clock: SlaClock, *, threshold: int) -> int:
@@ -181,9 +240,9 @@ def sweep(*, at: datetime | None = None, batch: int = BATCH) -> SweepResult:
                 .select_related("target", "agreement__calendar", "ticket")
                 .order_by("next_check_at", "pk")[:batch]
             )
-            for clock in rows:
-                outcome.checked += 1
-                act_on(clock, at=at, calendars=calendars, outcome=outcome)
+            outcome.checked += len(rows)
+            claimed = _claim([_plan(clock, at, calendars) for clock in rows])
+            _act(claimed, at, outcome)
         ids = [clock.pk for clock in rows]
         if len(rows) < batch or ids == previous:
             break
