@@ -228,10 +228,12 @@ def compliance_report(request: HttpRequest) -> HttpResponse:
     initial = {"since": today.replace(day=1), "until": today}
     form = ComplianceForm(request.GET or None, initial=initial)
     rows: list[Any] = []
+    breached: list[Any] = []
     if not request.GET or form.is_valid():
         data: dict[str, Any] = form.cleaned_data if request.GET else {**initial, "split": []}
         since, until = reports.day_range(data["since"], data["until"])
         rows = reports.compliance(actor=user, since=since, until=until, split=data["split"])
+        breached = reports.breaches(actor=user, since=since, until=until)
         if request.GET.get("format") == "csv":
             response = HttpResponse(reports.as_csv(rows), content_type="text/csv; charset=utf-8")
             name = f"sla-compliance-{data['since']}-{data['until']}.csv"
@@ -243,7 +245,13 @@ def compliance_report(request: HttpRequest) -> HttpResponse:
     }
     total = totals["met"] + totals["breached"]
     totals["percent"] = round(totals["met"] / total * 100) if total else None
-    context = {"form": form, "rows": rows, "totals": totals, "query": request.GET.urlencode()}
+    context = {
+        "form": form,
+        "rows": rows,
+        "breached": breached,
+        "totals": totals,
+        "query": request.GET.urlencode(),
+    }
     return render(request, "sla/compliance.html", context)
 
 

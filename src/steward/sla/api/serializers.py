@@ -228,3 +228,20 @@ class ComplianceRowSerializer(serializers.Serializer[Any]):
     breached = serializers.IntegerField()
     met_share = serializers.FloatField(allow_null=True)
     average_minutes = serializers.IntegerField(allow_null=True)
+
+
+class BreachQuerySerializer(serializers.Serializer[Any]):
+    since = serializers.DateField(help_text="First day (inclusive).")
+    until = serializers.DateField(help_text="Last day (inclusive).")
+
+
+class BreachSerializer(serializers.Serializer[Any]):
+    clock = serializers.IntegerField()
+    ticket = serializers.CharField()
+    agreement = serializers.CharField()
+    target = serializers.CharField()
+    priority = serializers.IntegerField()
+    stopped_at = serializers.DateTimeField()
+    over_minutes = serializers.IntegerField()
+    paused_minutes = serializers.IntegerField()
+    reason = serializers.CharField()

@@ -16,4 +16,5 @@ def register(router: BaseRouter) -> None:
 #: Paths beside the router's (``config/api_urls.py`` mounts them).
 urlpatterns = [
     path("reports/sla-compliance/", views.ComplianceView.as_view(), name="sla-compliance"),
+    path("reports/sla-breaches/", views.BreachListView.as_view(), name="sla-breaches"),
 ]

@@ -154,3 +154,22 @@ class ComplianceView(APIView):
             agreement=data.get("agreement"),
         )
         return Response(s.ComplianceRowSerializer([r.as_dict() for r in rows], many=True).data)
+
+
+class BreachListView(APIView):
+    """The clocks that ended breached in a period, latest first (at most 200), with why."""
+
+    @extend_schema(parameters=[s.BreachQuerySerializer], responses=s.BreachSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        from steward.sla.services import reports
+
+        if not policy.has_model_permission(request.user, SlaClock, "view"):
+            raise PermissionDenied()
+        query = s.BreachQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        if data["until"] < data["since"]:
+            raise ValidationError({"until": ["The end is before the start."]})
+        since, until = reports.day_range(data["since"], data["until"])
+        found = reports.breaches(actor=actor_of(request), since=since, until=until)
+        return Response(s.BreachSerializer([b.as_dict() for b in found], many=True).data)

@@ -171,3 +171,71 @@ def as_csv(rows: Iterable[ComplianceRow]) -> str:
         )
         writer.writerow({k: _cell(v) for k, v in values.items()})
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Breach:
+    """One clock that ended breached, with why: how far over, how long it was paused, and the
+    notes of its course (a policy applied on a change)."""
+
+    clock_id: int
+    ticket: str
+    agreement: str
+    target: str
+    priority: int
+    stopped_at: datetime
+    over_minutes: int
+    paused_minutes: int
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "clock": self.clock_id,
+            "ticket": self.ticket,
+            "agreement": self.agreement,
+            "target": self.target,
+            "priority": self.priority,
+            "stopped_at": self.stopped_at,
+            "over_minutes": self.over_minutes,
+            "paused_minutes": self.paused_minutes,
+            "reason": self.reason,
+        }
+
+
+def breaches(*, actor: Any, since: datetime, until: datetime, limit: int = 200) -> list[Breach]:
+    """The clocks that ended breached in ``[since, until)``, latest first (at most ``limit``)."""
+    if actor is not None and not has_model_permission(actor, SlaClock, "view"):
+        raise Forbidden("You may not see service level reports.")
+    rows = SlaClock.objects.filter(
+        state=ClockState.BREACHED, stopped_at__gte=since, stopped_at__lt=until
+    )
+    if actor is not None:
+        rows = scope(rows, actor, "view")
+    found = []
+    for clock in rows.select_related("ticket", "target", "agreement__calendar").order_by(
+        "-stopped_at", "-id"
+    )[:limit]:
+        length = clock.target.length(clock.agreement.calendar.as_calendar())
+        over = int((clock.elapsed - length).total_seconds() // 60)
+        paused = int(clock.paused.total_seconds() // 60)
+        reason = (
+            f"{int(clock.elapsed.total_seconds() // 60)} business minutes against "
+            f"{int(length.total_seconds() // 60)} ({clock.target.duration_text()})"
+            + (f"; {paused} paused" if paused else "")
+        )
+        if clock.notes:
+            reason += "; " + " ".join(clock.notes)
+        found.append(
+            Breach(
+                clock_id=clock.pk,
+                ticket=clock.ticket.number,
+                agreement=clock.agreement.name,
+                target=clock.target.name,
+                priority=clock.target.priority,
+                stopped_at=clock.stopped_at or until,
+                over_minutes=over,
+                paused_minutes=paused,
+                reason=reason,
+            )
+        )
+    return found

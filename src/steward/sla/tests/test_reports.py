@@ -53,6 +53,8 @@ def test_report_counts_met_and_breached_in_one_query(
     assert rows[0].average_minutes == 110  # (60 + 90 + 180) / 3
     split = reports.compliance(actor=None, since=since, until=until, split=["customer"])
     assert split[0].customer == "=Evil Corp"
+    (breach,) = reports.breaches(actor=None, since=since, until=until)
+    assert (breach.over_minutes, breach.priority) == (60, 5)
     text = reports.as_csv(split)
     assert "'=Evil Corp" in text and ",2,1,0.6667,110" in text
 
@@ -65,6 +67,7 @@ def test_report_page_csv_and_api(two_met_one_breached) -> None:
     assert page.status_code == 200
     assert b"67 % met: 2 met, 1 breached." in page.content
     assert b"<meter" in page.content
+    assert b"180 business minutes against 120 (2 business hours)" in page.content
     csv = web.get(reverse("sla:compliance_report"), {**query, "format": "csv"})
     assert csv["Content-Type"].startswith("text/csv")
     assert csv.content.decode().splitlines()[0].startswith("agreement,agreement_code,metric")
@@ -75,6 +78,9 @@ def test_report_page_csv_and_api(two_met_one_breached) -> None:
     rows = api.get(reverse("sla-compliance"), query).json()
     assert rows[0]["met"] == 2 and rows[0]["breached"] == 1
     assert_problem(api.get(reverse("sla-compliance"), {"since": "x", "until": "2026-11-01"}), 400)
+    (listed,) = api.get(reverse("sla-breaches"), query).json()
+    assert listed["over_minutes"] == 60 and "against 120" in listed["reason"]
     requester = APIClient()
     requester.force_authenticate(make_person())
     assert_problem(requester.get(reverse("sla-compliance"), query), 403)
+    assert_problem(requester.get(reverse("sla-breaches"), query), 403)
