@@ -12,6 +12,7 @@ steward report fcr --from D --to D [--team ID] [--json]   first-contact resoluti
 steward mail fetch [--mailbox NAME] | ingest FILE --mailbox NAME | lmtp [--port P]
                                  e-mail in: poll IMAP now, read one .eml, or listen (LMTP)
 steward mail send-pending        e-mail out: send the notifications due now; prints counts
+steward sla sweep [--at T] | replay NUMBER | explain NUMBER   service level clocks
 steward manage <django command>  any Django management command
 """
 
@@ -34,6 +35,7 @@ SUBCOMMANDS = {
     "audit": "audit",
     "report": "report",
     "mail": "mail",
+    "sla": "sla",
 }
 
 

@@ -11,6 +11,8 @@ from steward.incidents.api.urls import urlpatterns as incident_paths
 from steward.servicedesk.api.inbound import register as register_mail_in
 from steward.servicedesk.api.urls import register as register_servicedesk
 from steward.servicedesk.notify.api import register as register_notifications
+from steward.sla.api.urls import register as register_sla
+from steward.sla.api.urls import urlpatterns as sla_paths
 from steward.tickets.api.urls import register as register_tickets
 
 router = DefaultRouter(trailing_slash=True)
@@ -21,9 +23,11 @@ register_incidents(router)
 register_notifications(router)
 register_servicedesk(router)
 register_mail_in(router)
+register_sla(router)
 
 urlpatterns = [
     *router.urls,
     path("process-profile/", ProcessProfileView.as_view(), name="process-profile"),
     *incident_paths,
+    *sla_paths,
 ]

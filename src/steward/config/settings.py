@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "steward.accounts",
     "steward.cmdb",
     "steward.tickets",
+    "steward.sla",
     "steward.incidents",
     "steward.servicedesk",
 ]

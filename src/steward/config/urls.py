@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("steward.accounts.urls")),
     path("tickets/", include("steward.tickets.urls")),
     path("incidents/", include("steward.incidents.urls")),
+    path("service-levels/", include("steward.sla.urls")),
     path("interactions/", include(incident_urls.interaction_patterns)),
     path("notifications/", include("steward.servicedesk.notify.urls")),
     path("portal/", include("steward.servicedesk.portal_urls")),

@@ -36,6 +36,14 @@ class IncidentsConfig(AppConfig):
             lambda *, ticket, **kwargs: services.edit_incident(incident=ticket, **kwargs),
         )
         demo.register("incidents", incidents_demo.load)
+        from steward.sla import actions as sla_actions
+
+        sla_actions.register(
+            "escalate",
+            "Escalate to the next support line",
+            hooks.escalate_on_breach,
+            kinds=frozenset({"incidents.incident"}),
+        )
         _register_navigation()
         from steward.incidents.views.incidents import panel_context
         from steward.tickets import panels

@@ -81,3 +81,12 @@ def clear_hold_reason(incident: Any, **kwargs: Any) -> None:
     if incident.hold_reason:
         incident.hold_reason = ""
         incident.save(update_fields=["hold_reason"])
+
+
+def escalate_on_breach(*, clock: Any, ticket: Any, threshold: int) -> str:
+    """SLA action ``escalate``: hand the incident to the next support line, as the system."""
+    from steward.incidents import services
+
+    before = ticket.team
+    updated = services.escalate(actor=None, incident=ticket)
+    return f"escalated from {before or 'no team'} to {updated.team}"

@@ -61,6 +61,12 @@ class ServiceDeskConfig(AppConfig):
         )
 
         audit.listen(events.on_audit_entry)
+        from steward.servicedesk.notify import sla as sla_notify
+        from steward.sla import actions as sla_actions
+
+        sla_actions.register(
+            "notify", "Notify assignee, team lead and service owner", sla_notify.notify
+        )
         post_migrate.connect(_default_templates, sender=self)
         demo.register("servicedesk", servicedesk_demo.load)
         for group, label, url_name, permission, order in NAVIGATION:

@@ -51,3 +51,21 @@ def test_a_failing_listener_rolls_the_change_back(monkeypatch: pytest.MonkeyPatc
         audit.record(actor=None, action="organisation.created", obj=org)
     assert not Organisation.objects.filter(name="Acme").exists()
     assert not AuditEntry.objects.filter(action="organisation.created").exists()
+
+
+def test_entries_written_together_are_heard_one_by_one(heard: list[tuple[str, Any]]) -> None:
+    first = Organisation.objects.create(name="Acme", code="acme")
+    second = Organisation.objects.create(name="Globex", code="globex")
+    entries = audit.record_many(
+        [
+            {"actor": None, "action": "organisation.checked", "obj": first},
+            {"actor": None, "action": "organisation.checked", "obj": second, "changes": {"n": 2}},
+        ]
+    )
+    assert [e.pk is not None for e in entries] == [True, True]
+    assert heard == [("organisation.checked", first), ("organisation.checked", second)]
+    stored = AuditEntry.objects.filter(action="organisation.checked").order_by("id")
+    assert [(e.object_id, e.changes, e.actor_label) for e in stored] == [
+        (str(first.pk), {}, "system"),
+        (str(second.pk), {"n": 2}, "system"),
+    ]

@@ -30,6 +30,8 @@ class NotificationEvent(models.TextChoices):
     COMMENTED = "commented", "Public reply"
     RESOLVED = "resolved", "Ticket resolved"
     CLOSED = "closed", "Ticket closed"
+    SLA_WARNING = "sla_warning", "Service level at risk"
+    SLA_BREACH = "sla_breach", "Service level breached"
 
 
 class OutboundStatus(models.TextChoices):

@@ -97,6 +97,18 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "Hello {{ recipient_name }},\n\n"
         "your {{ kind }} **{{ number }}** is now {{ state|lower }}." + _FOOTER,
     ),
+    NotificationEvent.SLA_WARNING: (
+        "[{{ number }}] Service level at risk: {{ title }}",
+        "Hello {{ recipient_name }},\n\n"
+        "{{ kind|capfirst }} **{{ number }}** ({{ priority }}, {{ state|lower }}) is close to "
+        "its service level target. The ticket page explains when it is due." + _FOOTER,
+    ),
+    NotificationEvent.SLA_BREACH: (
+        "[{{ number }}] Service level breached: {{ title }}",
+        "Hello {{ recipient_name }},\n\n"
+        "{{ kind|capfirst }} **{{ number }}** ({{ priority }}, {{ state|lower }}) has missed "
+        "its service level target. The ticket page explains why it was due when it was." + _FOOTER,
+    ),
 }
 
 

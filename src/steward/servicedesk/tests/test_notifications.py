@@ -20,7 +20,11 @@ from steward.core import context
 from steward.core.errors import RuleViolation
 from steward.incidents import services as incidents
 from steward.incidents.tests.factories import make_assigned_incident
-from steward.servicedesk.models.outbound import NotificationTemplate, OutboundEmail
+from steward.servicedesk.models.outbound import (
+    NotificationEvent,
+    NotificationTemplate,
+    OutboundEmail,
+)
 from steward.servicedesk.notify import sending
 from steward.servicedesk.notify import services as notify
 from steward.servicedesk.tests import smtp_server as smtp
@@ -289,7 +293,7 @@ def test_templates_cannot_reach_model_methods(smtp_server: Collector) -> None:
         make_ticket(), recipient=notify.Recipient("A", "a@example.test"), actor_name="B"
     )
     assert all(isinstance(value, str) for value in context.values())
-    assert NotificationTemplate.objects.count() == 5
+    assert NotificationTemplate.objects.count() == len(NotificationEvent.choices)
 
 
 def test_the_resolution_mail_carries_one_click_ratings_for_the_requester(

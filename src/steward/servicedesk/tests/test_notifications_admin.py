@@ -118,7 +118,15 @@ def test_shipped_templates_exist_after_migrate() -> None:
     events = set(
         NotificationTemplate.objects.filter(ticket_kind="").values_list("event", flat=True)
     )
-    assert events == {"created", "assigned", "commented", "resolved", "closed"}
+    assert events == {
+        "created",
+        "assigned",
+        "commented",
+        "resolved",
+        "closed",
+        "sla_warning",
+        "sla_breach",
+    }
 
 
 @pytest.mark.django_db

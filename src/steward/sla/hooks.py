@@ -1,0 +1,49 @@
+"""How ticket changes reach the clocks: the ``sla.*`` workflow effects and an audit listener.
+
+Transitions that name ``sla.start``, ``sla.pause``, ``sla.resume`` or ``sla.stop`` drive the
+clocks through those effects. Every other ticket change is audited, so the listener catches
+the rest: the opening (clocks attach), a change of a selecting field (targets change, by the
+agreement's policy), the first response, and transitions that name no ``sla`` effect.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from steward.core import workflow
+from steward.core.models import AuditEntry
+from steward.tickets.models import Ticket
+
+SLA_EFFECTS = ("sla.start", "sla.pause", "sla.resume", "sla.stop")
+
+
+def drive_clocks(ticket: Any, *, actor: Any = None, **kwargs: Any) -> None:
+    """The effect behind every ``sla.*`` name: the clocks follow the ticket's new state."""
+    from steward.sla.services import sync_clocks
+
+    sync_clocks(ticket, actor=actor)
+
+
+def _effects_will_sync(ticket: Ticket, changes: dict[str, Any]) -> bool:
+    pair = changes.get("state")
+    if not (isinstance(pair, list) and len(pair) == 2):
+        return False
+    try:
+        chosen = workflow.workflow_for(ticket.kind).find(pair[0], pair[1])
+    except LookupError:
+        return False
+    return chosen is not None and any(name in SLA_EFFECTS for name in chosen.effects)
+
+
+def on_audit_entry(entry: AuditEntry, obj: models.Model) -> None:
+    """Audit listener: sync the clocks of a changed ticket (unless an effect will)."""
+    if not isinstance(obj, Ticket):
+        return
+    _, _, verb = entry.action.partition(".")
+    if verb == "transitioned" and _effects_will_sync(obj, entry.changes or {}):
+        return
+    from steward.sla.services import sync_clocks
+
+    sync_clocks(obj, actor=entry.actor)
