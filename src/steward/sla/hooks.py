@@ -14,6 +14,7 @@ from django.db import models
 
 from steward.core import workflow
 from steward.core.models import AuditEntry
+from steward.sla.services.clocks import SELECTING
 from steward.tickets.models import Ticket
 
 SLA_EFFECTS = ("sla.start", "sla.pause", "sla.resume", "sla.stop")
@@ -37,9 +38,25 @@ def _effects_will_sync(ticket: Ticket, changes: dict[str, Any]) -> bool:
     return chosen is not None and any(name in SLA_EFFECTS for name in chosen.effects)
 
 
+#: What a clock reads of a ticket's history (``services.clocks.history_of``): its opening,
+#: changes of state and of the fields that select targets, and the first response (which
+#: only a public reply sets).
+CLOCK_INPUTS = ("state", *SELECTING)
+
+
+def _may_move_clocks(entry: AuditEntry) -> bool:
+    if entry.action.endswith(".created") or entry.action == "ticket.commented":
+        return True
+    changes = entry.changes or {}
+    return any(
+        isinstance(changes.get(name), list) and len(changes[name]) == 2 for name in CLOCK_INPUTS
+    )
+
+
 def on_audit_entry(entry: AuditEntry, obj: models.Model) -> None:
-    """Audit listener: sync the clocks of a changed ticket (unless an effect will)."""
-    if not isinstance(obj, Ticket):
+    """Audit listener: sync the clocks of a changed ticket (unless an effect will, or the
+    entry changes nothing a clock reads, such as a routing note or a work note)."""
+    if not isinstance(obj, Ticket) or not _may_move_clocks(entry):
         return
     _, _, verb = entry.action.partition(".")
     if verb == "transitioned" and _effects_will_sync(obj, entry.changes or {}):

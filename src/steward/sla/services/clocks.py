@@ -10,8 +10,9 @@ construction; the tests hold both to a brute-force reference.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,10 +23,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from steward.accounts.models import Organisation
-from steward.core import audit, policy
+from steward.core import audit, policy, txcache
 from steward.core.calendars import BusinessCalendar as Calendar
 from steward.core.errors import Forbidden
-from steward.core.models import AuditEntry
+from steward.core.models import AuditEntry, SiteSetting
 from steward.sla import engine
 from steward.sla.choices import AgreementKind, ChangePolicy, ClockState
 from steward.sla.models import Agreement, SlaClock, Target
@@ -114,15 +115,53 @@ class Candidates:
         )
 
 
+#: The targets of each ticket kind with what matching them needs, kept by each process for
+#: as long as the definitions do not change: every ticket change syncs its clocks, and reading
+#: the targets, agreements and calendars again each time cost more than the rest of the
+#: sync. ``definitions_changed`` (called by every definition service, in its transaction)
+#: writes a new token; each transaction reads the token once and uses what was kept for it.
+#: A token is random, so a rolled-back change can never be mistaken for a later one.
+VERSION_KEY = "sla.definitions"
+_kept: dict[str, tuple[str, Candidates | None]] = {}
+
+
+def _definitions_token() -> str:
+    def read() -> str:
+        value = SiteSetting.objects.filter(key=VERSION_KEY).values_list("value", flat=True)
+        return str(value.first() or "")
+
+    return txcache.memo(VERSION_KEY, read)
+
+
+def definitions_changed() -> None:
+    """Agreements, targets or calendars changed: every process reads them again."""
+    SiteSetting.objects.update_or_create(
+        key=VERSION_KEY, defaults={"value": uuid.uuid4().hex, "updated_at": timezone.now()}
+    )
+    txcache.forget(VERSION_KEY)
+
+
 def candidates_for(ticket: Ticket, *, extra: Iterable[int] = ()) -> Candidates | None:
     """The targets of ``ticket``'s kind (active agreements, plus ``extra`` target ids: those
-    with a clock already); ``None`` when there are none, which costs one query."""
+    with a clock already); ``None`` when there are none."""
+    wanted = frozenset(extra)
+    token = _definitions_token()
+    kept = _kept.get(ticket.kind)
+    if kept is None or kept[0] != token:
+        kept = (token, _load_candidates(Q(ticket_kind=ticket.kind, agreement__is_active=True)))
+        _kept[ticket.kind] = kept
+    base = kept[1]
+    if not wanted - {t.pk for t in (base.targets if base else ())}:
+        # Organisation paths are the ticket's to look up: organisations move.
+        return None if base is None else replace(base, paths={})
+    return _load_candidates(
+        Q(ticket_kind=ticket.kind, agreement__is_active=True) | Q(pk__in=list(wanted))
+    )
+
+
+def _load_candidates(condition: Q) -> Candidates | None:
     targets = list(
-        Target.objects.filter(
-            Q(ticket_kind=ticket.kind, agreement__is_active=True) | Q(pk__in=list(extra))
-        )
-        .select_related("agreement__calendar")
-        .order_by("pk")
+        Target.objects.filter(condition).select_related("agreement__calendar").order_by("pk")
     )
     if not targets:
         return None

@@ -7,9 +7,10 @@ replayed); the clocks' audit entries say when.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,6 +25,7 @@ from steward.core.workflow import Category
 from steward.sla import actions
 from steward.sla.choices import AgreementKind, ChangePolicy, DurationUnit, TargetMetric
 from steward.sla.models import Agreement, BusinessCalendar, Target, calendar_from
+from steward.sla.services import clocks
 from steward.tickets.models import ticket_kinds
 
 CALENDAR_FIELDS = (
@@ -68,6 +70,22 @@ TARGET_FIELDS = (
 CONDITION_FIELDS = ("start_states", "pause_states", "stop_states", "cancel_states")
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _changes_definitions(service: _F) -> _F:
+    """After a definition service succeeds, every process reads the definitions again
+    (``clocks.definitions_changed``)."""
+
+    @functools.wraps(service)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        result = service(*args, **kwargs)
+        clocks.definitions_changed()
+        return result
+
+    return cast(_F, wrapper)
+
+
 def _require(actor: Person | None, model: type[Any], action: str) -> None:
     if actor is not None and not policy.has_model_permission(actor, model, action):
         raise Forbidden(f"You may not {action} {model._meta.verbose_name_plural}.")
@@ -106,6 +124,7 @@ def _check_calendar(values: dict[str, Any]) -> None:
 
 
 @transaction.atomic
+@_changes_definitions
 def create_calendar(*, actor: Person | None, **values: Any) -> BusinessCalendar:
     """A business calendar; one without working time is refused."""
     _require(actor, BusinessCalendar, "add")
@@ -128,6 +147,7 @@ def create_calendar(*, actor: Person | None, **values: Any) -> BusinessCalendar:
 
 
 @transaction.atomic
+@_changes_definitions
 def update_calendar(
     *, actor: Person | None, calendar: BusinessCalendar, **changes: Any
 ) -> BusinessCalendar:
@@ -265,6 +285,7 @@ def _snapshot(agreement: Agreement) -> dict[str, Any]:
 
 
 @transaction.atomic
+@_changes_definitions
 def create_agreement(
     *,
     actor: Person | None,
@@ -295,6 +316,7 @@ def create_agreement(
 
 
 @transaction.atomic
+@_changes_definitions
 def update_agreement(
     *,
     actor: Person | None,
@@ -509,6 +531,7 @@ def _target_values(values: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
+@_changes_definitions
 def create_target(*, actor: Person | None, agreement: Agreement, **values: Any) -> Target:
     """A target of ``agreement``; conditions left out take the kind's defaults."""
     _require(actor, Target, "add")
@@ -530,6 +553,7 @@ def create_target(*, actor: Person | None, agreement: Agreement, **values: Any) 
 
 
 @transaction.atomic
+@_changes_definitions
 def update_target(*, actor: Person | None, target: Target, **changes: Any) -> Target:
     _require(actor, Target, "change")
     refuse_unknown(changes, TARGET_FIELDS)
@@ -557,6 +581,7 @@ def update_target(*, actor: Person | None, target: Target, **changes: Any) -> Ta
 
 
 @transaction.atomic
+@_changes_definitions
 def delete_target(*, actor: Person | None, target: Target) -> None:
     """Only a target no ticket has a clock of (others are kept for history)."""
     _require(actor, Target, "delete")

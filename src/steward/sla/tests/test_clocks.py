@@ -134,3 +134,41 @@ def test_ola_and_supporting_contract_run_beside_the_sla(frozen) -> None:
     assert kinds == ["ola", "sla", "uc"]
     other = make_ticket(organisation=make_organisation(), service=service)
     assert not SlaClock.objects.filter(ticket=other).exists()  # the UC follows its SLA
+
+
+def test_definitions_are_read_once_and_again_only_after_one_changes(
+    frozen, django_assert_num_queries
+) -> None:
+    from steward.sla.services import clocks
+
+    # given a ticket whose clock attached
+    target, ticket, _ = _setup(frozen)
+    clocks.candidates_for(ticket)
+    # when its clocks are asked for again, the definitions are not read again
+    with django_assert_num_queries(0):
+        kept = clocks.candidates_for(ticket)
+    assert kept is not None and [t.pk for t in kept.targets] == [target.pk]
+    # and a new target, through the service, is seen at once
+    second = make_target(target.agreement, priority=2)
+    renewed = clocks.candidates_for(ticket)
+    assert renewed is not None and {t.pk for t in renewed.targets} == {target.pk, second.pk}
+
+
+def test_an_entry_that_changes_nothing_a_clock_reads_does_not_sync(
+    frozen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from steward.core import audit
+    from steward.sla import hooks
+
+    _target, ticket, agent = _setup(frozen)
+    synced: list[int] = []
+    monkeypatch.setattr(
+        "steward.sla.services.sync_clocks", lambda t, actor=None: synced.append(t.pk)
+    )
+    audit.record(actor=agent, action="ticket.work_noted", obj=ticket, changes={"comment": 1})
+    audit.record(actor=None, action="incident.routed", obj=ticket, changes={"team": 3})
+    assert synced == []
+    audit.record(actor=agent, action="ticket.updated", obj=ticket, changes={"priority": [3, 2]})
+    audit.record(actor=agent, action="ticket.commented", obj=ticket, changes={"comment": 2})
+    assert synced == [ticket.pk, ticket.pk]
+    assert hooks.CLOCK_INPUTS[0] == "state"
