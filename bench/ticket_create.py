@@ -59,6 +59,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="ticket",
         help="create plain tickets (default) or incidents (routed by assignment rules)",
     )
+    parser.add_argument(
+        "--sla",
+        action="store_true",
+        help="incidents: an SLA per requester organisation and an OLA for the team, so every "
+        "creation attaches three clocks",
+    )
     add_load_arguments(parser, duration=15.0)
 
 
@@ -66,6 +72,8 @@ def measure(args: argparse.Namespace, database: str) -> dict[str, Any]:
     load_before = os.getloadavg()[0]
     prepare = ["create", "--people", str(args.people), "--tickets", str(args.tickets)]
     prepare += ["--seed", str(args.seed), "--kind", args.kind]
+    if args.sla:
+        prepare.append("--sla")
     path = API_PATHS[args.kind]
     with running_ticket_site(
         database, prepare=prepare, workers=args.workers, keep=args.keep, say=say
@@ -105,6 +113,7 @@ def measure(args: argparse.Namespace, database: str) -> dict[str, Any]:
             "as": "agent",
             "people": args.people,
             "tickets_before": facts["tickets"],
+            "agreements": facts["agreements"],
             "queries_per_creation": facts["queries_per_creation"],
             "in_process_ms": facts["in_process_ms"],
             "concurrency": args.concurrency,
