@@ -61,6 +61,7 @@ class Problem(Ticket):
 
     number_prefix: ClassVar[str] = "PRB"
     sequence_name: ClassVar[str] = "problem"
+    takes_requester_organisation: ClassVar[bool] = False
 
     rca_method = models.CharField(
         "root-cause analysis method",
@@ -103,8 +104,10 @@ class Problem(Ticket):
     )
 
     objects = ProblemQuerySet.as_manager()  # type: ignore[assignment,misc]
-    # Staff only: no owner (not even whoever raised it) or organisation sharing reaches a
-    # problem without the problem permissions.
+    # Staff only: no owner (not even whoever raised it) reaches a problem without the problem
+    # permissions. Problems belong to no organisation (the services refuse one), so no
+    # customer organisation shares them with its requesters, here or through the ticket;
+    # staff restricted to some organisations therefore see no problems.
     policy_rule = Rule(organisation="organisation")
 
     class Meta:

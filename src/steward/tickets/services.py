@@ -184,7 +184,7 @@ def create_ticket(
     ticket = model(title=title, requester=requester, **values)
     ticket.kind = model._meta.label_lower
     trusted = ["number"]  # from the kind's sequence
-    if ticket.organisation_id is None:
+    if ticket.organisation_id is None and model.takes_requester_organisation:
         ticket.organisation_id = requester.organisation_id
         trusted.append("organisation")  # read off the requester
     ticket.priority = priority_for(ticket.impact, ticket.urgency)

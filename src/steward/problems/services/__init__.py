@@ -85,6 +85,19 @@ def _save(actor: Person | None, problem: Problem, action: str, changed: dict[str
     return problem
 
 
+def _check_no_organisation(values: dict[str, Any]) -> None:
+    if values.get("organisation") is not None:
+        raise RuleViolation(
+            {"organisation": "Problems are the provider's: they belong to no organisation."}
+        )
+
+
+def _check_requester(requester: Person | None) -> None:
+    # A ticket's requester sees it; a problem's must be somebody who may see problems.
+    if requester is not None and not policy.has_model_permission(requester, Problem, "view"):
+        raise RuleViolation({"requester": "A problem's requester is staff who may see problems."})
+
+
 @transaction.atomic
 def open_problem(
     *,
@@ -96,6 +109,10 @@ def open_problem(
     **values: Any,
 ) -> Problem:
     """Raise a problem (problem managers). Whoever raises it is its requester."""
+    if actor is not None:
+        policy.require_add(actor, Problem)
+    _check_requester(requester or actor)
+    _check_no_organisation(values)
     check_text("root_cause", root_cause)
     check_text("workaround", workaround)
     problem: Problem = tickets.create_ticket(
@@ -125,6 +142,9 @@ def update_problem(
     own = {k: v for k, v in changes.items() if k in PROBLEM_FIELDS}
     shared = {k: v for k, v in changes.items() if k not in PROBLEM_FIELDS}
     locked = _locked(actor, problem, expected_version)
+    if "requester" in shared:
+        _check_requester(shared["requester"])
+    _check_no_organisation(shared)
     version = locked.version
     if shared:
         locked = tickets.update_ticket(actor=actor, ticket=locked, **shared)

@@ -31,6 +31,7 @@ def make_problem(**overrides: Any) -> Problem:
     actor = values.pop("actor", None)
     if "requester" not in values and actor is None:
         values["requester"] = make_problem_manager(organisation=values.pop("organisation", None))
+    values.pop("organisation", None)  # problems belong to no organisation
     return services.open_problem(actor=actor, **values)
 
 

@@ -55,14 +55,25 @@ def test_agents_and_requesters_may_not_raise_problems(maker: object) -> None:
     assert not Problem.objects.exists()
 
 
-def test_requesters_see_no_problem_not_even_one_they_raised_nor_their_organisations() -> None:
+def test_requesters_see_no_problem_not_even_their_organisations() -> None:
     organisation = make_organisation(requesters_see_organisation=True)
     requester = make_person(organisation=organisation)
-    problem = make_problem(requester=requester, organisation=organisation)
+    problem = make_problem(organisation=organisation)
     assert not Problem.objects.visible_to(requester).exists()
+    assert not Ticket.objects.visible_to(requester).filter(pk=problem.pk).exists()
     with pytest.raises(NotFound):
         services.update_problem(actor=requester, problem=problem, title="Mine")
     assert Problem.objects.get(pk=problem.pk).title == problem.title
+
+
+def test_a_problems_requester_is_staff_who_may_see_problems() -> None:
+    manager, requester = make_problem_manager(), make_person()
+    with pytest.raises(RuleViolation):
+        services.open_problem(actor=None, title="Mail stops", requester=requester)
+    problem = make_problem()
+    with pytest.raises(RuleViolation):
+        services.update_problem(actor=manager, problem=problem, requester=requester)
+    assert Problem.objects.get().requester_id == problem.requester_id
 
 
 def test_an_agent_sees_problems_but_may_not_edit_them() -> None:
