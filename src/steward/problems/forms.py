@@ -83,7 +83,7 @@ class AnalysisForm(forms.Form):
     def __init__(self, *args: Any, method: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.method = method
-        area = {"widget": forms.Textarea(attrs={"rows": 3}), "required": False}
+        area: dict[str, Any] = {"widget": forms.Textarea(attrs={"rows": 3}), "required": False}
         add = self.fields.__setitem__
         if method == RcaMethod.FIVE_WHYS:
             add("problem_statement", forms.CharField(max_length=2000, label="Problem statement"))
@@ -95,7 +95,7 @@ class AnalysisForm(forms.Form):
                 add(
                     f"cause_{category.value}",
                     forms.CharField(label=category.label, help_text=LINES_HELP, **area),
-                )  # type: ignore[arg-type]
+                )
         elif method == RcaMethod.KEPNER_TREGOE:
             for key, label in KT_DIMENSIONS.items():
                 add(
@@ -109,7 +109,7 @@ class AnalysisForm(forms.Form):
             add(
                 "possible_causes",
                 forms.CharField(label="Possible causes", help_text=LINES_HELP, **area),
-            )  # type: ignore[arg-type]
+            )
             add(
                 "most_probable_cause", forms.CharField(max_length=2000, label="Most probable cause")
             )

@@ -96,6 +96,7 @@ class Problem(Ticket):
         editable=False,
         help_text="The change that removes the cause: its number, or a reference elsewhere.",
     )
+    fix_ticket_id: int | None
     known_error_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When it became a known error."
     )
@@ -103,7 +104,7 @@ class Problem(Ticket):
         default=0, editable=False, help_text="How often its workaround was applied to incidents."
     )
 
-    objects = ProblemQuerySet.as_manager()  # type: ignore[assignment,misc]
+    objects = ProblemQuerySet.as_manager()  # type: ignore[assignment]
     # Staff only: no owner (not even whoever raised it) reaches a problem without the problem
     # permissions. Problems belong to no organisation (the services refuse one), so no
     # customer organisation shares them with its requesters, here or through the ticket;

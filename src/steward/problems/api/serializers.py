@@ -52,7 +52,7 @@ class VersionedSerializer(StewardSerializer):
 
 class AnalysisSerializer(VersionedSerializer):
     method = serializers.ChoiceField(choices=RcaMethod.choices)
-    data = serializers.DictField(
+    analysis = serializers.DictField(
         help_text=(
             "The method's own fields. five_whys: problem_statement, whys[]; ishikawa: effect, "
             "causes{category: []}; kepner_tregoe: what/where/when/extent {is, is_not}, "

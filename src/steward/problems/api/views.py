@@ -65,7 +65,7 @@ class ProblemViewSet(RankedWhenSearching, CreateMixin, UpdateMixin, StewardViewS
             actor=actor_of(request),
             problem=problem,
             method=data["method"],
-            data=data["data"],
+            data=data["analysis"],
             root_cause=data.get("root_cause"),
             workaround=data.get("workaround"),
             expected_version=data.get("version"),

@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import QuerySet
 
 from steward.accounts.models import Person
 from steward.core import policy
 from steward.core.errors import NotFound, RuleViolation
-from steward.incidents.models import Incident
-from steward.problems.models import Problem
+from steward.incidents.models import Incident, IncidentQuerySet
+from steward.problems.models import Problem, ProblemQuerySet
 from steward.tickets import services as tickets
 from steward.tickets.choices import LinkType
 from steward.tickets.models import TicketLink
@@ -27,7 +26,7 @@ from steward.tickets.models import TicketLink
 MAX_BULK = 500
 
 
-def linked_incidents(problem: Problem, user: Person | None = None) -> QuerySet[Incident]:
+def linked_incidents(problem: Problem, user: Person | None = None) -> IncidentQuerySet:
     """The incidents caused by ``problem`` (those ``user`` may see, when given)."""
     found = Incident.objects.filter(
         links_out__target=problem, links_out__link_type=LinkType.CAUSED_BY
@@ -35,7 +34,7 @@ def linked_incidents(problem: Problem, user: Person | None = None) -> QuerySet[I
     return found.visible_to(user) if user is not None else found
 
 
-def problems_of(incident: Incident, user: Person | None = None) -> QuerySet[Problem]:
+def problems_of(incident: Incident, user: Person | None = None) -> ProblemQuerySet:
     """The problems ``incident`` is caused by (those ``user`` may see, when given)."""
     found = Problem.objects.filter(
         links_in__source=incident, links_in__link_type=LinkType.CAUSED_BY

@@ -54,6 +54,4 @@ def make_fixing(**overrides: Any) -> Problem:
     """A known error whose fix is in progress."""
     problem = make_known_error(**overrides)
     problem = services.set_fix(actor=None, problem=problem, reference="CHG0000042")
-    return services.transition_problem(
-        actor=None, problem=problem, to=ProblemState.FIX_IN_PROGRESS
-    )
+    return services.transition_problem(actor=None, problem=problem, to=ProblemState.FIX_IN_PROGRESS)

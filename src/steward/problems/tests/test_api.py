@@ -69,7 +69,9 @@ def test_agents_read_problems_but_do_not_write_them() -> None:
     client = client_for(agent)
     assert client.get(reverse("problem-detail", args=[problem.pk])).status_code == 200
     assert_problem(client.post(reverse("problem-list"), {"title": "x"}, format="json"), 403)
-    patched = client.patch(reverse("problem-detail", args=[problem.pk]), {"title": "x"}, format="json")
+    patched = client.patch(
+        reverse("problem-detail", args=[problem.pk]), {"title": "x"}, format="json"
+    )
     assert_problem(patched, 403)
     assert Problem.objects.get(pk=problem.pk).title == problem.title
 
@@ -94,7 +96,7 @@ def test_the_analysis_action_checks_the_methods_fields() -> None:
     client = client_for(manager)
     bad = client.post(
         action(problem, "analysis"),
-        {"method": "kepner_tregoe", "data": {"what": {"is": "Resets"}}},
+        {"method": "kepner_tregoe", "analysis": {"what": {"is": "Resets"}}},
         format="json",
     )
     body = assert_problem(bad, 400)
@@ -104,7 +106,7 @@ def test_the_analysis_action_checks_the_methods_fields() -> None:
         action(problem, "analysis"),
         {
             "method": "kepner_tregoe",
-            "data": {"what": {"is": "Resets"}, "most_probable_cause": "Key lifetime"},
+            "analysis": {"what": {"is": "Resets"}, "most_probable_cause": "Key lifetime"},
             "root_cause": "Keys expire after an hour.",
             "workaround": "Reconnect.",
         },
@@ -114,7 +116,7 @@ def test_the_analysis_action_checks_the_methods_fields() -> None:
     assert good.json()["rca_data"]["most_probable_cause"] == "Key lifetime"
     assert_problem(
         client_for(make_agent()).post(
-            action(problem, "analysis"), {"method": "five_whys", "data": {}}, format="json"
+            action(problem, "analysis"), {"method": "five_whys", "analysis": {}}, format="json"
         ),
         403,
     )
@@ -155,10 +157,14 @@ def test_agents_link_incidents_in_bulk_and_unseen_ones_are_404() -> None:
     )
     assert_problem(unseen, 404)
     del theirs
-    removed = client.post(action(problem, "unlink-incidents"), {"incidents": [first.pk]}, format="json")
+    removed = client.post(
+        action(problem, "unlink-incidents"), {"incidents": [first.pk]}, format="json"
+    )
     assert removed.json() == {"unlinked": 1}
     assert TicketLink.objects.count() == 1
-    assert_problem(client.post(action(problem, "link-incidents"), {"incidents": []}, format="json"), 400)
+    assert_problem(
+        client.post(action(problem, "link-incidents"), {"incidents": []}, format="json"), 400
+    )
 
 
 @pytest.mark.django_db
@@ -170,7 +176,9 @@ def test_a_requester_cannot_reach_a_problem_or_link_to_it() -> None:
     assert client.get(reverse("problem-list")).json()["results"] == []
     assert_problem(client.get(reverse("problem-detail", args=[problem.pk])), 404)
     assert_problem(client.get(reverse("ticket-detail", args=[problem.pk])), 404)
-    linked = client.post(action(problem, "link-incidents"), {"incidents": [incident.pk]}, format="json")
+    linked = client.post(
+        action(problem, "link-incidents"), {"incidents": [incident.pk]}, format="json"
+    )
     assert_problem(linked, 404)
     assert not TicketLink.objects.exists()
 

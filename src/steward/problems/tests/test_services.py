@@ -122,7 +122,10 @@ def test_the_analysis_is_stored_per_method_and_audited() -> None:
         root_cause="Backup overlaps the mail peak.",
     )
     assert analysed.rca_method == "ishikawa"
-    assert analysed.rca_data == {"effect": "Mail stops", "causes": {"process": ["No backup window"]}}
+    assert analysed.rca_data == {
+        "effect": "Mail stops",
+        "causes": {"process": ["No backup window"]},
+    }
     assert "problem.analysed" in actions(problem)
     with pytest.raises(RuleViolation):
         services.record_analysis(actor=manager, problem=problem, method="ishikawa", data={})

@@ -97,8 +97,11 @@ def test_the_list_filters_pages_and_costs_the_same_queries_for_more_rows() -> No
 def test_the_list_pages_past_fifty() -> None:
     for _ in range(51):
         Problem.objects.create(
-            title="Bulk", requester=make_agent() if not Person.objects.exists() else Person.objects.first(),
-            kind="problems.problem", number=f"PRBX{Problem.objects.count():05d}", state="new",
+            title="Bulk",
+            requester=make_agent() if not Person.objects.exists() else Person.objects.first(),
+            kind="problems.problem",
+            number=f"PRBX{Problem.objects.count():05d}",
+            state="new",
         )
     client = signed_in(make_agent())
     first = client.get(reverse("problems:problem_list"))
@@ -110,7 +113,9 @@ def test_the_list_pages_past_fifty() -> None:
 def test_a_problem_manager_raises_and_edits_a_problem() -> None:
     manager = make_problem_manager()
     client = signed_in(manager)
-    refused = client.post(reverse("problems:problem_create"), {"title": "", "impact": 2, "urgency": 2})
+    refused = client.post(
+        reverse("problems:problem_create"), {"title": "", "impact": 2, "urgency": 2}
+    )
     assert refused.status_code == 200 and "title" in refused.context["form"].errors
     created = client.post(
         reverse("problems:problem_create"),
@@ -124,7 +129,9 @@ def test_a_problem_manager_raises_and_edits_a_problem() -> None:
         {"title": "VPN drops", "impact": 2, "urgency": 1, "version": problem.version + 5},
     )
     assert "changed meanwhile" in str(stale.context["form"].non_field_errors())
-    client.post(edit_url, {"title": "VPN drops", "impact": 2, "urgency": 1, "version": problem.version})
+    client.post(
+        edit_url, {"title": "VPN drops", "impact": 2, "urgency": 1, "version": problem.version}
+    )
     assert Problem.objects.get().title == "VPN drops"
     page = client.get(problem.get_absolute_url())
     assert b'id="problem"' in page.content and b'data-testid="edit-problem"' in page.content
@@ -160,7 +167,10 @@ def test_agents_may_not_raise_or_edit_problems() -> None:
         ),
         (
             "fault_tree",
-            {"top_event": "VPN down", "events": "A | | or | Tunnel reset\nB | A | basic | Key expiry"},
+            {
+                "top_event": "VPN down",
+                "events": "A | | or | Tunnel reset\nB | A | basic | Key expiry",
+            },
             {"top_event": "VPN down"},
         ),
     ],
@@ -235,11 +245,15 @@ def test_from_the_incident_page_link_a_problem_and_apply_its_workaround() -> Non
     client = signed_in(agent)
     page = client.get(incident.get_absolute_url())
     assert b'data-testid="no-problem"' in page.content
-    client.post(reverse("problems:link_to_problem", args=[incident.number]), {"number": problem.number})
+    client.post(
+        reverse("problems:link_to_problem", args=[incident.number]), {"number": problem.number}
+    )
     page = client.get(incident.get_absolute_url())
     assert b'data-testid="incident-problem"' in page.content
     assert b'data-testid="apply-workaround"' in page.content
-    applied = client.post(reverse("problems:apply_workaround", args=[problem.number, incident.number]))
+    applied = client.post(
+        reverse("problems:apply_workaround", args=[problem.number, incident.number])
+    )
     assert applied.status_code == 302
     note = Comment.objects.get(ticket=incident)
     assert not note.is_public and problem.number in note.body

@@ -60,7 +60,7 @@ def problem_panel(request: HttpRequest, ticket: Any) -> dict[str, Any] | None:
         .order_by("-opened_at", "-id")[:SHOWN_INCIDENTS]
     )
     for incident in incidents:
-        incident.state_label = labels.get(incident.state, incident.state)
+        setattr(incident, "state_label", labels.get(incident.state, incident.state))  # noqa: B010
     open_count = services.linked_incidents(problem, user).open().count()
     may_change = policy.can(user, "change", problem)
     return {
@@ -94,7 +94,7 @@ def incident_panel(request: HttpRequest, ticket: Any) -> dict[str, Any] | None:
     )
     labels = workflow.state_labels()
     for problem in problems:
-        problem.state_label = labels.get(problem.state, problem.state)
+        setattr(problem, "state_label", labels.get(problem.state, problem.state))  # noqa: B010
     may_change = policy.can(user, "change", incident)
     return {
         "incident": incident,

@@ -90,7 +90,7 @@ def get_problem(request: HttpRequest, number: str) -> Problem:
 def _labelled(rows: list[Any]) -> list[Any]:
     labels = workflow.state_labels()
     for row in rows:
-        row.state_label = labels.get(row.state, row.state)
+        row.state_label = labels.get(row.state, row.state)  # shown in the list
     return rows
 
 
@@ -329,7 +329,7 @@ def link_incidents(request: HttpRequest, number: str) -> HttpResponse:
                 messages.success(request, f"{len(links)} incident(s) linked to {problem.number}.")
                 return redirect(problem)
         else:
-            messages.error(request, " ".join(form.non_field_errors()))
+            messages.error(request, " ".join(str(e) for e in form.non_field_errors()))
         return redirect("problems:link_incidents", number=problem.number)
     filters = IncidentFilterSet(
         request.GET or None, queryset=Incident.objects.visible_to(user), request=request
