@@ -258,6 +258,12 @@ def test_from_the_incident_page_link_a_problem_and_apply_its_workaround() -> Non
     note = Comment.objects.get(ticket=incident)
     assert not note.is_public and problem.number in note.body
     assert Problem.objects.get(pk=problem.pk).workaround_uses == 1
+    unlinked = client.post(
+        reverse("problems:unlink_incident", args=[problem.number, incident.number]),
+        {"back": "incident"},
+    )
+    assert unlinked["Location"] == incident.get_absolute_url()
+    assert not services.problems_of(incident).exists()
 
 
 def test_the_known_error_list_is_searchable() -> None:

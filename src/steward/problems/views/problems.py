@@ -360,7 +360,7 @@ def unlink_incident(request: HttpRequest, number: str, incident_number: str) -> 
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, f"{incident_number} is no longer linked to {problem.number}.")
-    return redirect(problem)
+    return redirect(incidents[0] if request.POST.get("back") == "incident" else problem)
 
 
 @login_required
