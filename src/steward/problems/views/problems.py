@@ -95,9 +95,12 @@ def _labelled(rows: list[Any]) -> list[Any]:
 
 
 def _hide_most(form: forms.Form, shown: tuple[str, ...]) -> None:
+    """Keep the filters not shown as hidden inputs (a list keeps each of its values)."""
     for name, field in form.fields.items():
-        if name not in shown:
-            field.widget = forms.HiddenInput()
+        if name in shown:
+            continue
+        many = isinstance(field, forms.MultipleChoiceField)
+        field.widget = forms.MultipleHiddenInput() if many else forms.HiddenInput()
 
 
 # --- lists ------------------------------------------------------------------------------------
