@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "steward.tickets",
     "steward.sla",
     "steward.incidents",
+    "steward.problems",
     "steward.servicedesk",
 ]
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("incidents/", include("steward.incidents.urls")),
     path("service-levels/", include("steward.sla.urls")),
     path("interactions/", include(incident_urls.interaction_patterns)),
+    path("problems/", include("steward.problems.urls")),
     path("notifications/", include("steward.servicedesk.notify.urls")),
     path("portal/", include("steward.servicedesk.portal_urls")),
     path("servicedesk/", include("steward.servicedesk.urls")),

@@ -479,6 +479,18 @@ class ProfileSwitch:
     moved: Mapping[str, Mapping[tuple[str, str], int]]
 
 
+def _own_rows(model: type[models.Model]) -> models.QuerySet[Any]:
+    """The rows of ``model`` that follow its own workflow. With multi-table inheritance a
+    parent's table also holds the rows of its children (every incident is a ticket row),
+    and those follow their own model's workflow, so a registered child's rows are left out."""
+    rows = model._default_manager.all()
+    for label in registered_models():
+        child = apps.get_model(label)
+        if child is not model and issubclass(child, model) and not child._meta.proxy:
+            rows = rows.filter(**{f"{child._meta.model_name}__isnull": True})
+    return rows
+
+
 def plan_switch(profile: str) -> dict[str, dict[tuple[str, str], int]]:
     """How many records of each model would move from which state to which."""
     if profile not in PROFILES:
@@ -488,7 +500,8 @@ def plan_switch(profile: str) -> dict[str, dict[tuple[str, str], int]]:
         target = workflow_for(label, profile)
         model = apps.get_model(label)
         counts = (
-            model._default_manager.exclude(state__in=target.codes)
+            _own_rows(model)
+            .exclude(state__in=target.codes)
             .values_list("state")
             .annotate(n=models.Count("pk"))
             .order_by()
@@ -526,7 +539,7 @@ def set_profile(*, actor: Any, profile: str) -> ProfileSwitch:
         for (old, new), _count in moves.items():
             state = target.state(new)
             assert state is not None
-            rows = model._default_manager.select_for_update().filter(state=old)
+            rows = _own_rows(model).select_for_update(of=("self",)).filter(state=old)
             ids = list(rows.values_list("pk", flat=True))
             update: dict[str, Any] = {"state": new}
             if _has_field(model, "state_category"):

@@ -62,6 +62,9 @@ class Ticket(models.Model):
 
     number_prefix: ClassVar[str] = "TSK"
     sequence_name: ClassVar[str] = "task"
+    #: Does a new ticket of this kind belong to its requester's organisation? (A problem
+    #: does not: it is the provider's, and no customer organisation shares it.)
+    takes_requester_organisation: ClassVar[bool] = True
 
     kind = models.CharField(max_length=50, editable=False, db_index=True)
     number = models.CharField(max_length=32, unique=True, editable=False)

@@ -184,7 +184,7 @@ def create_ticket(
     ticket = model(title=title, requester=requester, **values)
     ticket.kind = model._meta.label_lower
     trusted = ["number"]  # from the kind's sequence
-    if ticket.organisation_id is None:
+    if ticket.organisation_id is None and model.takes_requester_organisation:
         ticket.organisation_id = requester.organisation_id
         trusted.append("organisation")  # read off the requester
     ticket.priority = priority_for(ticket.impact, ticket.urgency)
@@ -440,9 +440,25 @@ def _ancestors(ticket: Ticket) -> set[int]:
     return seen
 
 
+def _causes(ticket: Ticket) -> set[int]:
+    """Ids of every ticket ``ticket`` is (transitively) caused by."""
+    seen: set[int] = set()
+    frontier = {ticket.pk}
+    while frontier:
+        causes = set(
+            TicketLink.objects.filter(
+                source__in=frontier, link_type=LinkType.CAUSED_BY
+            ).values_list("target_id", flat=True)
+        )
+        frontier = causes - seen
+        seen |= causes
+    return seen
+
+
 @transaction.atomic
 def link_tickets(*, actor: Person, source: Ticket, target: Ticket, link_type: str) -> TicketLink:
-    """ "``source`` <link_type> ``target``"; no self-links, repeats or parent cycles."""
+    """ "``source`` <link_type> ``target``"; no self-links, repeats, or cycles of parents
+    or of causes."""
     policy.require(actor, "change", source)
     policy.require(actor, "view", target)
     if link_type not in LinkType.values:
@@ -456,6 +472,10 @@ def link_tickets(*, actor: Person, source: Ticket, target: Ticket, link_type: st
             raise RuleViolation({"target": f"{target.number} is already above {source.number}."})
         if TicketLink.objects.filter(target=target, link_type=LinkType.PARENT_OF).exists():
             raise RuleViolation({"target": f"{target.number} already has a parent."})
+    if link_type == LinkType.CAUSED_BY and source.pk in _causes(target):
+        raise RuleViolation(
+            {"target": f"{target.number} is already caused by {source.number}: no cycles."}
+        )
     if (
         link_type == LinkType.DUPLICATE_OF
         and TicketLink.objects.filter(source=source, link_type=LinkType.DUPLICATE_OF).exists()

@@ -1,0 +1,7 @@
+from rest_framework.routers import BaseRouter
+
+from steward.problems.api import views
+
+
+def register(router: BaseRouter) -> None:
+    router.register("problems", views.ProblemViewSet, basename="problem")
