@@ -45,7 +45,9 @@ def _walk_sql(way: str) -> str:
     )
 
 
-def walk(*, start: int, way: str = ImpactWay.DOWNSTREAM, depth: int = 3) -> list[tuple[int, int, str]]:
+def walk(
+    *, start: int, way: str = ImpactWay.DOWNSTREAM, depth: int = 3
+) -> list[tuple[int, int, str]]:
     """``(ci id, nearest depth, class kind)`` of every CI reached from ``start``."""
     if way not in ImpactWay.values:
         raise RuleViolation({"direction": "Choose downstream or upstream."})

@@ -15,56 +15,160 @@ from steward.cmdb.models import AttributeDefinition, CIType, RelationshipType
 
 K = CITypeKind
 #: (code, name, kind, parent code, identified by, [(code, label, kind, options)])
-CLASSES: list[tuple[str, str, str, str | None, list[str], list[tuple[str, str, str, dict[str, Any]]]]] = [
-    ("business_service", "Business service", K.BUSINESS_SERVICE, None, ["name"], [
-        ("criticality", "Criticality", A.CHOICE, {"choices": ["low", "medium", "high", "critical"]}),
-        ("service_hours", "Service hours", A.STRING, {}),
-        ("portal_url", "Portal", A.URL, {}),
-    ]),
-    ("technical_service", "Technical service", K.TECHNICAL_SERVICE, None, ["name"], [
-        ("criticality", "Criticality", A.CHOICE, {"choices": ["low", "medium", "high", "critical"]}),
-    ]),
-    ("hardware", "Hardware", K.COMPONENT, None, ["serial_number"], [
-        ("asset_tag", "Asset tag", A.STRING, {"unique": True}),
-        ("model", "Model", A.STRING, {}),
-    ]),
-    ("server", "Server", K.COMPONENT, "hardware", ["serial_number", "hostname"], [
-        ("hostname", "Host name", A.STRING, {}),
-        ("domain", "Domain", A.STRING, {}),
-        ("ip_address", "IP address", A.IP_ADDRESS, {}),
-        ("os", "Operating system", A.STRING, {}),
-        ("cpu_cores", "CPU cores", A.INTEGER, {}),
-        ("memory_gb", "Memory (GB)", A.DECIMAL, {}),
-    ]),
-    ("virtual_server", "Virtual server", K.COMPONENT, "server", ["hostname"], [
-        ("hypervisor", "Hypervisor", A.CHOICE, {"choices": ["vmware", "hyper-v", "kvm", "xen", "cloud"]}),
-    ]),
-    ("workstation", "Workstation", K.COMPONENT, "hardware", ["serial_number"], [
-        ("hostname", "Host name", A.STRING, {}),
-    ]),
-    ("network_device", "Network device", K.COMPONENT, "hardware", ["serial_number"], [
-        ("management_ip", "Management IP", A.IP_ADDRESS, {}),
-        ("role", "Role", A.CHOICE, {"choices": ["switch", "router", "firewall", "load balancer", "wireless"]}),
-        ("ports", "Ports", A.INTEGER, {}),
-    ]),
-    ("storage", "Storage", K.COMPONENT, "hardware", ["serial_number"], [
-        ("capacity_tb", "Capacity (TB)", A.DECIMAL, {}),
-        ("replicated", "Replicated", A.BOOLEAN, {}),
-    ]),
-    ("application", "Application", K.COMPONENT, None, ["name"], [
-        ("version", "Version", A.STRING, {}),
-        ("url", "URL", A.URL, {}),
-        ("vendor_supported", "Vendor supported", A.BOOLEAN, {}),
-    ]),
-    ("database", "Database", K.COMPONENT, None, ["name"], [
-        ("engine", "Engine", A.CHOICE, {"choices": ["postgresql", "mysql", "oracle", "sql server", "other"]}),
-        ("version", "Version", A.STRING, {}),
-        ("size_gb", "Size (GB)", A.DECIMAL, {}),
-    ]),
-    ("document", "Document", K.COMPONENT, None, ["name"], [
-        ("url", "Location", A.URL, {}),
-        ("review_date", "Next review", A.DATE, {}),
-    ]),
+CLASSES: list[
+    tuple[str, str, str, str | None, list[str], list[tuple[str, str, str, dict[str, Any]]]]
+] = [
+    (
+        "business_service",
+        "Business service",
+        K.BUSINESS_SERVICE,
+        None,
+        ["name"],
+        [
+            (
+                "criticality",
+                "Criticality",
+                A.CHOICE,
+                {"choices": ["low", "medium", "high", "critical"]},
+            ),
+            ("service_hours", "Service hours", A.STRING, {}),
+            ("portal_url", "Portal", A.URL, {}),
+        ],
+    ),
+    (
+        "technical_service",
+        "Technical service",
+        K.TECHNICAL_SERVICE,
+        None,
+        ["name"],
+        [
+            (
+                "criticality",
+                "Criticality",
+                A.CHOICE,
+                {"choices": ["low", "medium", "high", "critical"]},
+            ),
+        ],
+    ),
+    (
+        "hardware",
+        "Hardware",
+        K.COMPONENT,
+        None,
+        ["serial_number"],
+        [
+            ("asset_tag", "Asset tag", A.STRING, {"unique": True}),
+            ("model", "Model", A.STRING, {}),
+        ],
+    ),
+    (
+        "server",
+        "Server",
+        K.COMPONENT,
+        "hardware",
+        ["serial_number", "hostname"],
+        [
+            ("hostname", "Host name", A.STRING, {}),
+            ("domain", "Domain", A.STRING, {}),
+            ("ip_address", "IP address", A.IP_ADDRESS, {}),
+            ("os", "Operating system", A.STRING, {}),
+            ("cpu_cores", "CPU cores", A.INTEGER, {}),
+            ("memory_gb", "Memory (GB)", A.DECIMAL, {}),
+        ],
+    ),
+    (
+        "virtual_server",
+        "Virtual server",
+        K.COMPONENT,
+        "server",
+        ["hostname"],
+        [
+            (
+                "hypervisor",
+                "Hypervisor",
+                A.CHOICE,
+                {"choices": ["vmware", "hyper-v", "kvm", "xen", "cloud"]},
+            ),
+        ],
+    ),
+    (
+        "workstation",
+        "Workstation",
+        K.COMPONENT,
+        "hardware",
+        ["serial_number"],
+        [
+            ("hostname", "Host name", A.STRING, {}),
+        ],
+    ),
+    (
+        "network_device",
+        "Network device",
+        K.COMPONENT,
+        "hardware",
+        ["serial_number"],
+        [
+            ("management_ip", "Management IP", A.IP_ADDRESS, {}),
+            (
+                "role",
+                "Role",
+                A.CHOICE,
+                {"choices": ["switch", "router", "firewall", "load balancer", "wireless"]},
+            ),
+            ("ports", "Ports", A.INTEGER, {}),
+        ],
+    ),
+    (
+        "storage",
+        "Storage",
+        K.COMPONENT,
+        "hardware",
+        ["serial_number"],
+        [
+            ("capacity_tb", "Capacity (TB)", A.DECIMAL, {}),
+            ("replicated", "Replicated", A.BOOLEAN, {}),
+        ],
+    ),
+    (
+        "application",
+        "Application",
+        K.COMPONENT,
+        None,
+        ["name"],
+        [
+            ("version", "Version", A.STRING, {}),
+            ("url", "URL", A.URL, {}),
+            ("vendor_supported", "Vendor supported", A.BOOLEAN, {}),
+        ],
+    ),
+    (
+        "database",
+        "Database",
+        K.COMPONENT,
+        None,
+        ["name"],
+        [
+            (
+                "engine",
+                "Engine",
+                A.CHOICE,
+                {"choices": ["postgresql", "mysql", "oracle", "sql server", "other"]},
+            ),
+            ("version", "Version", A.STRING, {}),
+            ("size_gb", "Size (GB)", A.DECIMAL, {}),
+        ],
+    ),
+    (
+        "document",
+        "Document",
+        K.COMPONENT,
+        None,
+        ["name"],
+        [
+            ("url", "Location", A.URL, {}),
+            ("review_date", "Next review", A.DATE, {}),
+        ],
+    ),
 ]
 #: (code, name, reverse name, impact, acyclic, source classes, target classes)
 RELATIONSHIP_TYPES: list[tuple[str, str, str, str, bool, list[str], list[str]]] = [
@@ -117,7 +221,9 @@ def install() -> str:
             )
             made["attributes"] += 1
         if created:
-            known = {d.code for d in AttributeDefinition.objects.filter(ci_type__in=ci_type.lineage())}
+            known = {
+                d.code for d in AttributeDefinition.objects.filter(ci_type__in=ci_type.lineage())
+            }
             keys = [k for k in identified_by if k in known or k in ("name", "serial_number")]
             services.update_ci_type(actor=None, ci_type=ci_type, identified_by=keys)
     present = set(RelationshipType.objects.values_list("code", flat=True))

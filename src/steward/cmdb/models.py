@@ -82,7 +82,7 @@ class CIType(models.Model):
 
 
 class AttributeDefinition(models.Model):
-    """One typed attribute of a class: its code in ``ConfigurationItem.attributes`` and its rules."""
+    """One typed attribute of a class: its key in ``ConfigurationItem.attributes``, its rules."""
 
     ci_type = models.ForeignKey(CIType, on_delete=models.CASCADE, related_name="attribute_defs")
     code = models.SlugField(

@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from steward.accounts.api.urls import register as register_accounts
+from steward.cmdb.api.urls import register as register_cmdb
 from steward.config import openapi  # noqa: F401  (registers the schema extensions)
 from steward.core.api.profile import ProcessProfileView
 from steward.incidents.api.urls import register as register_incidents
@@ -16,6 +17,7 @@ from steward.tickets.api.urls import register as register_tickets
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 register_accounts(router)
+register_cmdb(router)
 register_tickets(router)
 register_incidents(router)
 register_notifications(router)

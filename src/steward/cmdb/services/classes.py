@@ -186,7 +186,7 @@ def _check_existing_values(definition: AttributeDefinition) -> None:
     items = ConfigurationItem.objects.filter(ci_type_id__in=descendant_ids(definition.ci_type))
     code = definition.code
     if definition.required:
-        missing = items.exclude(**{f"attributes__has_key": code}).only("name").first()
+        missing = items.exclude(**{"attributes__has_key": code}).only("name").first()
         missing = missing or items.filter(**{f"attributes__{code}": ""}).only("name").first()
         if missing is not None:
             raise RuleViolation(

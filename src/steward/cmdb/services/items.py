@@ -60,9 +60,7 @@ def _validate(item: ConfigurationItem) -> None:
         errors.update(exc.message_dict)
     if item.ci_type_id is not None:
         try:
-            item.attributes = clean_attributes(
-                item.ci_type, item.attributes or {}, item_pk=item.pk
-            )
+            item.attributes = clean_attributes(item.ci_type, item.attributes or {}, item_pk=item.pk)
         except ValidationError as exc:
             errors.update(exc.message_dict)
     if errors:

@@ -1,0 +1,15 @@
+from rest_framework.routers import BaseRouter
+
+from steward.cmdb.api import views
+
+
+def register(router: BaseRouter) -> None:
+    router.register("ci-types", views.CITypeViewSet, basename="ci-type")
+    router.register("ci-attributes", views.AttributeDefinitionViewSet, basename="ci-attribute")
+    router.register(
+        "configuration-items", views.ConfigurationItemViewSet, basename="configuration-item"
+    )
+    router.register(
+        "relationship-types", views.RelationshipTypeViewSet, basename="relationship-type"
+    )
+    router.register("relationships", views.RelationshipViewSet, basename="relationship")
