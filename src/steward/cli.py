@@ -12,6 +12,8 @@ steward report fcr --from D --to D [--team ID] [--json]   first-contact resoluti
 steward mail fetch [--mailbox NAME] | ingest FILE --mailbox NAME | lmtp [--port P]
                                  e-mail in: poll IMAP now, read one .eml, or listen (LMTP)
 steward mail send-pending        e-mail out: send the notifications due now; prints counts
+steward cmdb library             install the CMDB's default classes and relationship types
+steward cmdb impact CI [--upstream] [--depth N] [--json]   impact analysis from a CI
 steward manage <django command>  any Django management command
 """
 
@@ -34,6 +36,7 @@ SUBCOMMANDS = {
     "audit": "audit",
     "report": "report",
     "mail": "mail",
+    "cmdb": "cmdb",
 }
 
 

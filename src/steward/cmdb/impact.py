@@ -102,7 +102,10 @@ class ImpactResult:
 def analyse(
     *, user: Any, item: ConfigurationItem, way: str = ImpactWay.DOWNSTREAM, depth: int = 3
 ) -> ImpactResult:
-    """Impact of ``item`` to ``depth``, with the business services hit and their customers."""
+    """Impact of ``item`` to ``depth``, with the business services hit and their customers.
+
+    ``user`` sees only the CIs the policy lets them; ``None`` is the system (the CLI).
+    """
     from django.db.models import Prefetch
 
     from steward.accounts.models import Organisation
@@ -111,7 +114,8 @@ def analyse(
     depths = {pk: d for pk, d, _kind in rows}
     service_ids = [pk for pk, _d, kind in rows if kind == CITypeKind.BUSINESS_SERVICE]
     shown_ids = [pk for pk, _d, _kind in rows[:SHOWN]]
-    visible = ConfigurationItem.objects.visible_to(user).select_related(
+    items = ConfigurationItem.objects.all()
+    visible = (items if user is None else items.visible_to(user)).select_related(
         "ci_type", "organisation", "support_team"
     )
     found = {ci.pk: ci for ci in visible.filter(pk__in=shown_ids)}

@@ -1,0 +1,204 @@
+"""Impact analysis on a large CMDB: 100k CIs, 500k relationships, depth 5.
+
+Run against the database the environment configures (``DATABASE_URL``; migrate it first;
+the CMDB's tables in it are emptied and refilled)::
+
+    python -m bench.cmdb_impact --cis 100000 --relationships 500000 [--depth 5]
+        [--samples 300] [--seed 1]
+
+The generated CMDB has the shape of a data centre's: the default class library; 1% business
+services, 2% technical services, 25% applications, 8% databases, 35% virtual servers, 20%
+physical servers, 6% network devices, 3% storage. Relationships, in this order until
+``--relationships`` are made: each virtual server runs on a physical server, each
+application and database runs on a virtual server, each application provides one or two
+services, applications depend on databases and on other applications (these ``depends on``
+edges include loops, as real data does), servers connect to network devices and storage.
+Rows go in with ``bulk_create`` and bypass the services (no audit entries), and the impact
+edges are derived with ``cmdb.services.rebuild_edges``, as a change of a type's direction
+does; the database then gathers statistics.
+
+Measured: ``cmdb.impact.analyse`` (the one query walking the graph, then the visible CIs and
+business services reached) from ``--samples`` random CIs, downstream and upstream, as the
+system (no permission filter). Prints one JSON object: p50/p95/p99/max in milliseconds and
+how many CIs the walks reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+CLASS_SHARES = [
+    ("business_service", 0.01),
+    ("technical_service", 0.02),
+    ("application", 0.25),
+    ("database", 0.08),
+    ("virtual_server", 0.35),
+    ("server", 0.20),
+    ("network_device", 0.06),
+    ("storage", 0.03),
+]
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """The nearest-rank percentile of ``values`` (0 < fraction <= 1)."""
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    rank = max(1, min(len(ordered), math.ceil(fraction * len(ordered))))
+    return ordered[rank - 1]
+
+
+def generate(*, cis: int, relationships: int, seed: int, batch: int = 5000) -> dict[str, int]:
+    """Fill the CMDB tables (emptied first); returns the counts made."""
+    from django.db import connection, transaction
+
+    from steward.cmdb import library, services
+    from steward.cmdb.models import (
+        CIType,
+        ConfigurationItem,
+        ImpactEdge,
+        Relationship,
+        RelationshipType,
+    )
+
+    rng = random.Random(seed)
+    with transaction.atomic():
+        ImpactEdge.objects.all().delete()
+        Relationship.objects.all().delete()
+        ConfigurationItem.customers.through.objects.all().delete()
+        ConfigurationItem.objects.filter(
+            tickets__isnull=True, service_tickets__isnull=True
+        ).delete()
+        library.install()
+    types = {t.code: t for t in CIType.objects.all()}
+    kinds = {t.code: t for t in RelationshipType.objects.all()}
+    ids: dict[str, list[int]] = {}
+    with transaction.atomic():
+        for code, share in CLASS_SHARES:
+            count = max(1, int(cis * share))
+            rows = [
+                ConfigurationItem(
+                    name=f"{code.replace('_', '-')}-{n:06d}",
+                    ci_type=types[code],
+                    attributes={},
+                )
+                for n in range(count)
+            ]
+            made = ConfigurationItem.objects.bulk_create(rows, batch_size=batch)
+            ids[code] = [ci.pk for ci in made]
+    if connection.vendor == "sqlite" or not all(ids[c] and ids[c][0] for c in ids):
+        for code, _share in CLASS_SHARES:  # SQLite bulk_create may not return ids
+            ids[code] = list(
+                ConfigurationItem.objects.filter(ci_type=types[code]).values_list("pk", flat=True)
+            )
+    pairs: set[tuple[int, int, int]] = set()
+
+    def add(source: int, code: str, target: int) -> bool:
+        if source == target or len(pairs) >= relationships:
+            return False
+        pairs.add((source, kinds[code].pk, target))
+        return True
+
+    apps, dbs = ids["application"], ids["database"]
+    vms, hosts = ids["virtual_server"], ids["server"]
+    for vm in vms:
+        add(vm, "runs_on", rng.choice(hosts))
+    for item in apps + dbs:
+        add(item, "runs_on", rng.choice(vms))
+    service_pool = ids["business_service"] + ids["technical_service"]
+    for app in apps:
+        for _ in range(rng.choice((1, 1, 2))):
+            add(app, "provides", rng.choice(service_pool))
+    infrastructure = ids["network_device"] + ids["storage"]
+    while len(pairs) < relationships:
+        roll = rng.random()
+        if roll < 0.45:
+            add(rng.choice(apps), "depends_on", rng.choice(dbs))
+        elif roll < 0.75:
+            add(rng.choice(apps), "depends_on", rng.choice(apps))
+        else:
+            add(rng.choice(hosts), "connects_to", rng.choice(infrastructure))
+    with transaction.atomic():
+        Relationship.objects.bulk_create(
+            (Relationship(source_id=s, type_id=t, target_id=g) for s, t, g in pairs),
+            batch_size=batch,
+        )
+        for kind in kinds.values():
+            services.rebuild_edges(kind)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return {
+        "cis": sum(len(v) for v in ids.values()),
+        "relationships": Relationship.objects.count(),
+        "impact_edges": ImpactEdge.objects.count(),
+    }
+
+
+def measure(*, samples: int, depth: int, seed: int) -> dict[str, Any]:
+    """Impact analysis from random CIs, downstream and upstream."""
+    from steward.cmdb import impact
+    from steward.cmdb.models import ConfigurationItem
+
+    rng = random.Random(seed + 1)
+    all_ids = list(ConfigurationItem.objects.values_list("pk", flat=True))
+    starts = [rng.choice(all_ids) for _ in range(samples)]
+    figures: dict[str, Any] = {"depth": depth, "samples": samples}
+    for way in ("downstream", "upstream"):
+        times: list[float] = []
+        reached: list[int] = []
+        for pk in starts:
+            item = ConfigurationItem.objects.get(pk=pk)
+            began = time.perf_counter()
+            result = impact.analyse(user=None, item=item, way=way, depth=depth)
+            times.append((time.perf_counter() - began) * 1000)
+            reached.append(result.total)
+        figures[way] = {
+            "p50_ms": round(percentile(times, 0.50), 2),
+            "p95_ms": round(percentile(times, 0.95), 2),
+            "p99_ms": round(percentile(times, 0.99), 2),
+            "max_ms": round(max(times), 2),
+            "mean_reached": round(statistics.mean(reached), 1),
+            "max_reached": max(reached),
+        }
+    return figures
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--cis", type=int, default=100_000)
+    parser.add_argument("--relationships", type=int, default=500_000)
+    parser.add_argument("--depth", type=int, default=5)
+    parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--skip-generate", action="store_true", help="reuse the data there")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "steward.config.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    result: dict[str, Any] = {"benchmark": "cmdb_impact", "database": connection.vendor}
+    if not args.skip_generate:
+        began = time.perf_counter()
+        result["generated"] = generate(
+            cis=args.cis, relationships=args.relationships, seed=args.seed
+        )
+        result["generate_s"] = round(time.perf_counter() - began, 1)
+        print(f"generated in {result['generate_s']} s", file=sys.stderr)
+    result.update(measure(samples=args.samples, depth=args.depth, seed=args.seed))
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
