@@ -24,6 +24,8 @@ SHOWN = 500
 
 
 def _walk_sql(way: str) -> str:
+    """The walk, then each CI reached once at its nearest depth, numbered nearest first; the
+    rows returned are the first ``shown`` and every business service, each with the total."""
     edges = ImpactEdge._meta.db_table
     here, there = ("upstream_id", "downstream_id")
     if way == ImpactWay.UPSTREAM:
@@ -31,31 +33,48 @@ def _walk_sql(way: str) -> str:
     items, types = ConfigurationItem._meta.db_table, CIType._meta.db_table
     return (
         "WITH RECURSIVE walk(ci_id, depth) AS ("
-        " SELECT %s, 0"
+        " SELECT CAST(%s AS BIGINT), 0"
         " UNION"
         f" SELECT e.{there}, w.depth + 1 FROM walk w"
         f" JOIN {edges} e ON e.{here} = w.ci_id"
         " WHERE w.depth < %s"
         "), reached(ci_id, depth) AS ("
         " SELECT ci_id, MIN(depth) FROM walk WHERE ci_id <> %s GROUP BY ci_id"
-        ")"
-        " SELECT r.ci_id, r.depth, t.kind"
+        "), ranked(ci_id, depth, kind, position, total) AS ("
+        " SELECT r.ci_id, r.depth, t.kind,"
+        " ROW_NUMBER() OVER (ORDER BY r.depth, r.ci_id), COUNT(*) OVER ()"
         f" FROM reached r JOIN {items} c ON c.id = r.ci_id JOIN {types} t ON t.id = c.ci_type_id"
-        " ORDER BY r.depth, r.ci_id"
+        ")"
+        " SELECT ci_id, depth, kind, total FROM ranked"
+        " WHERE position <= %s OR kind = %s"
+        " ORDER BY depth, ci_id"
     )
 
 
+@dataclass
+class Walk:
+    """What one walk returned: the nearest ``shown`` CIs and every business service reached
+    (``(id, depth, kind)`` each), and how many CIs it reached in all."""
+
+    rows: list[tuple[int, int, str]]
+    total: int
+
+
 def walk(
-    *, start: int, way: str = ImpactWay.DOWNSTREAM, depth: int = 3
-) -> list[tuple[int, int, str]]:
-    """``(ci id, nearest depth, class kind)`` of every CI reached from ``start``."""
+    *, start: int, way: str = ImpactWay.DOWNSTREAM, depth: int = 3, shown: int = SHOWN
+) -> Walk:
+    """Walk the impact edges from ``start`` (one query)."""
     if way not in ImpactWay.values:
         raise RuleViolation({"direction": "Choose downstream or upstream."})
     if not 1 <= depth <= MAX_IMPACT_DEPTH:
         raise RuleViolation({"depth": f"Choose a depth from 1 to {MAX_IMPACT_DEPTH}."})
     with connection.cursor() as cursor:
-        cursor.execute(_walk_sql(way), [start, depth, start])
-        return [(int(pk), int(d), str(kind)) for pk, d, kind in cursor.fetchall()]
+        cursor.execute(
+            _walk_sql(way), [start, depth, start, shown, CITypeKind.BUSINESS_SERVICE.value]
+        )
+        fetched = cursor.fetchall()
+    rows = [(int(pk), int(d), str(kind)) for pk, d, kind, _total in fetched]
+    return Walk(rows=rows, total=int(fetched[0][3]) if fetched else 0)
 
 
 def reaches(*, start: int, goal: int, type_id: int) -> bool:
@@ -63,7 +82,7 @@ def reaches(*, start: int, goal: int, type_id: int) -> bool:
     table = Relationship._meta.db_table
     sql = (
         "WITH RECURSIVE reach(ci_id) AS ("
-        " SELECT %s"
+        " SELECT CAST(%s AS BIGINT)"
         " UNION"
         f" SELECT r.target_id FROM reach JOIN {table} r ON r.source_id = reach.ci_id"
         " WHERE r.type_id = %s"
@@ -110,7 +129,8 @@ def analyse(
 
     from steward.accounts.models import Organisation
 
-    rows = walk(start=item.pk, way=way, depth=depth)
+    walked = walk(start=item.pk, way=way, depth=depth)
+    rows = walked.rows
     depths = {pk: d for pk, d, _kind in rows}
     service_ids = [pk for pk, _d, kind in rows if kind == CITypeKind.BUSINESS_SERVICE]
     shown_ids = [pk for pk, _d, _kind in rows[:SHOWN]]
@@ -137,7 +157,7 @@ def analyse(
         start=item,
         way=way,
         depth=depth,
-        total=len(rows),
+        total=walked.total,
         items=[found[pk] for pk in shown_ids if pk in found],
         services=services,
         hidden=hidden_shown,

@@ -175,7 +175,7 @@ RELATIONSHIP_TYPES: list[tuple[str, str, str, str, bool, list[str], list[str]]] 
     ("depends_on", "depends on", "is used by", ImpactDirection.TO_SOURCE, False, [], []),
     ("runs_on", "runs on", "hosts", ImpactDirection.TO_SOURCE, True,
      ["application", "database", "virtual_server", "technical_service"], ["server"]),
-    ("connects_to", "connects to", "connects to", ImpactDirection.BOTH, False,
+    ("connects_to", "connects to", "is connected to by", ImpactDirection.TO_SOURCE, False,
      ["hardware"], ["hardware"]),
     ("member_of", "is a member of", "has member", ImpactDirection.TO_TARGET, True, [], []),
     ("provides", "provides", "is provided by", ImpactDirection.TO_TARGET, False,
