@@ -74,6 +74,7 @@ def generate(*, cis: int, relationships: int, seed: int, batch: int = 5000) -> d
     with transaction.atomic():
         ImpactEdge.objects.all().delete()
         Relationship.objects.all().delete()
+        RelationshipType.objects.all().delete()  # the library's, with its directions, again
         ConfigurationItem.customers.through.objects.all().delete()
         ConfigurationItem.objects.filter(
             tickets__isnull=True, service_tickets__isnull=True

@@ -14,6 +14,7 @@ steward mail fetch [--mailbox NAME] | ingest FILE --mailbox NAME | lmtp [--port 
 steward mail send-pending        e-mail out: send the notifications due now; prints counts
 steward cmdb library             install the CMDB's default classes and relationship types
 steward cmdb impact CI [--upstream] [--depth N] [--json]   impact analysis from a CI
+steward cmdb import FILE [--dry-run] [--apply-valid] [--as EMAIL]   reconcile CIs from CSV/JSON
 steward manage <django command>  any Django management command
 """
 

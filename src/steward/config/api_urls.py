@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from steward.accounts.api.urls import register as register_accounts
 from steward.cmdb.api.urls import register as register_cmdb
+from steward.cmdb.api.urls import urlpatterns as cmdb_paths
 from steward.config import openapi  # noqa: F401  (registers the schema extensions)
 from steward.core.api.profile import ProcessProfileView
 from steward.incidents.api.urls import register as register_incidents
@@ -28,4 +29,5 @@ urlpatterns = [
     *router.urls,
     path("process-profile/", ProcessProfileView.as_view(), name="process-profile"),
     *incident_paths,
+    *cmdb_paths,
 ]

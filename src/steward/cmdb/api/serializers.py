@@ -179,3 +179,32 @@ class ImpactSerializer(serializers.Serializer[Any]):
 
     def get_customers(self, result: Any) -> list[dict[str, Any]]:
         return [{"id": o.pk, "name": o.name} for o in result.customers()]
+
+
+class ImportRequestSerializer(StewardSerializer):
+    file = serializers.FileField(help_text="CSV or JSON rows (see the CMDB documentation).")
+    format = serializers.ChoiceField(
+        choices=["csv", "json"], required=False, help_text="Default: from the file name."
+    )
+    dry_run = serializers.BooleanField(default=False)
+    apply_valid = serializers.BooleanField(
+        default=False, help_text="Apply the valid rows even if others are refused."
+    )
+
+
+class ImportErrorSerializer(serializers.Serializer[Any]):
+    line = serializers.IntegerField()
+    field = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ImportReportSerializer(serializers.Serializer[Any]):
+    dry_run = serializers.BooleanField()
+    applied = serializers.BooleanField(help_text="Whether anything was written.")
+    rows = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    relationships_created = serializers.IntegerField()
+    relationships_unchanged = serializers.IntegerField()
+    errors = ImportErrorSerializer(many=True)

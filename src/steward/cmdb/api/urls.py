@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import BaseRouter
 
 from steward.cmdb.api import views
@@ -13,3 +14,7 @@ def register(router: BaseRouter) -> None:
         "relationship-types", views.RelationshipTypeViewSet, basename="relationship-type"
     )
     router.register("relationships", views.RelationshipViewSet, basename="relationship")
+
+
+#: Paths beside the router's (``config/api_urls.py`` mounts them).
+urlpatterns = [path("cmdb-imports/", views.ImportView.as_view(), name="cmdb-import")]

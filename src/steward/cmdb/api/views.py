@@ -7,11 +7,13 @@ from typing import Any
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from steward.accounts.models import Organisation, actor_of
-from steward.cmdb import impact, services
+from steward.cmdb import impact, imports, services
 from steward.cmdb.api import serializers as s
 from steward.cmdb.filters import (
     AttributeDefinitionFilterSet,
@@ -27,6 +29,7 @@ from steward.cmdb.models import (
     Relationship,
     RelationshipType,
 )
+from steward.core import policy
 from steward.core.api.viewsets import CreateMixin, DestroyMixin, StewardViewSet, UpdateMixin
 
 
@@ -140,3 +143,30 @@ class RelationshipViewSet(CreateMixin, DestroyMixin, StewardViewSet):
 
     def perform_destroy(self, instance: Relationship) -> None:
         services.delete_relationship(actor=actor_of(self.request), relationship=instance)
+
+
+class ImportView(APIView):
+    """Import and reconcile CIs and relationships from a CSV or JSON file. The answer is
+    the report: counts, and each refused row with its line; ``applied`` says whether
+    anything was written (never, on a dry run or with refused rows unless ``apply_valid``)."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=s.ImportRequestSerializer, responses=s.ImportReportSerializer)
+    def post(self, request: Request) -> Response:
+        actor = actor_of(request)
+        policy.require_add(actor, ConfigurationItem)
+        body = s.ImportRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        upload = body.validated_data["file"]
+        fmt = body.validated_data.get("format") or (
+            "json" if str(upload.name).lower().endswith(".json") else "csv"
+        )
+        report = imports.import_file(
+            actor=actor,
+            data=upload.read(),
+            fmt=fmt,
+            dry_run=body.validated_data["dry_run"],
+            apply_valid=body.validated_data["apply_valid"],
+        )
+        return Response(s.ImportReportSerializer(report.as_dict()).data)

@@ -237,3 +237,38 @@ def test_impact_endpoint_reports_services_and_customers() -> None:
     assert_problem(bad, 400)
     up = client.get(reverse("configuration-item-impact", args=[app.pk]), {"direction": "upstream"})
     assert [i["name"] for i in up.json()["items"]] == ["db"]
+
+
+@pytest.mark.django_db
+def test_import_endpoint_reports_by_line_and_applies_only_when_clean() -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from steward.cmdb import library
+
+    library.install()
+    url = reverse("cmdb-import")
+    text = b"class,name,serial_number\nserver,s1,A\nnope,s2,B\n"
+    manager = _client(_manager(make_organisation()))
+    refused = manager.post(url, {"file": SimpleUploadedFile("cis.csv", text)}, format="multipart")
+    assert refused.status_code == 200, refused.content
+    body = refused.json()
+    assert (body["applied"], body["created"]) == (False, 1)
+    assert body["errors"] == [{"line": 3, "field": "class", "message": "Unknown class 'nope'."}]
+    assert not ConfigurationItem.objects.exists()
+    applied = manager.post(
+        url,
+        {"file": SimpleUploadedFile("cis.csv", text), "apply_valid": "true"},
+        format="multipart",
+    )
+    assert applied.json()["applied"] is True
+    assert ConfigurationItem.objects.filter(name="s1").exists()
+    unreadable = manager.post(
+        url, {"file": SimpleUploadedFile("x.csv", b"name\nx\n")}, format="multipart"
+    )
+    assert assert_problem(unreadable, 400)["errors"][0]["field"] == "file"
+    agent = make_person(organisation=make_organisation(), roles=["agent"])
+    denied = _client(agent).post(
+        url, {"file": SimpleUploadedFile("cis.csv", text)}, format="multipart"
+    )
+    assert_problem(denied, 403)
+    assert_problem(APIClient().post(url, {}), 401)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -46,3 +47,26 @@ def test_impact_prints_what_a_ci_affects() -> None:
         _run("impact", "nothing-like-this")
     with pytest.raises(CommandError):
         _run("impact", "host-7", "--depth", "0")
+
+
+def test_import_reports_dry_runs_and_refuses_bad_rows(tmp_path: Any) -> None:
+    from steward.cmdb import library
+    from steward.cmdb.models import ConfigurationItem
+
+    library.install()
+    good = tmp_path / "cis.csv"
+    good.write_text("class,name,serial_number\nserver,s1,A\nserver,s2,B\n", encoding="utf-8")
+    out, err = StringIO(), StringIO()
+    call_command("cmdb", "import", str(good), "--dry-run", stdout=out, stderr=err)
+    assert "2 created" in out.getvalue() and "would be applied" in out.getvalue()
+    assert "100% 2/2" in err.getvalue()
+    assert not ConfigurationItem.objects.exists()
+    assert "2 created" in _run("import", str(good))
+    assert "0 created, 0 updated, 2 unchanged" in _run("import", str(good))
+    bad = tmp_path / "bad.json"
+    bad.write_text('[{"class": "server", "name": "s3"}, {"class": "nope", "name": "x"}]')
+    with pytest.raises(SystemExit):
+        call_command("cmdb", "import", str(bad), stdout=StringIO(), stderr=StringIO())
+    assert not ConfigurationItem.objects.filter(name="s3").exists()
+    with pytest.raises(CommandError):
+        _run("import", str(tmp_path / "missing.csv"))

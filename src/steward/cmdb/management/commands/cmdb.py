@@ -3,20 +3,24 @@
 steward cmdb library                                   install the default class library
 steward cmdb impact CI [--upstream] [--depth N] [--json]
     what CI's failure affects (or, --upstream, what it relies on): CI is an id or exact name
+steward cmdb import FILE [--format csv|json] [--dry-run] [--apply-valid] [--as EMAIL] [--json]
+    reconcile CIs and relationships from a file (see ``cmdb.imports``); exit 1 on refused rows
 """
 
 from __future__ import annotations
 
 import json
 from argparse import ArgumentParser
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from steward.cmdb import impact, library
+from steward.accounts.models import Person
+from steward.cmdb import impact, imports, library
 from steward.cmdb.choices import MAX_IMPACT_DEPTH, ImpactWay
 from steward.cmdb.models import ConfigurationItem
-from steward.core.errors import RuleViolation
+from steward.core.errors import Forbidden, NotFound, RuleViolation
 
 
 def find_ci(name: str) -> ConfigurationItem:
@@ -46,10 +50,22 @@ class Command(BaseCommand):
             "--depth", type=int, default=3, help=f"Steps to follow, 1 to {MAX_IMPACT_DEPTH}."
         )
         analyse.add_argument("--json", action="store_true", help="Print JSON.")
+        load = sub.add_parser("import", help="Import and reconcile CIs from CSV or JSON.")
+        load.add_argument("file", help="The file to read.")
+        load.add_argument("--format", choices=["csv", "json"], help="Default: by extension.")
+        load.add_argument("--dry-run", action="store_true", help="Report; write nothing.")
+        load.add_argument(
+            "--apply-valid", action="store_true", help="Apply the valid rows despite errors."
+        )
+        load.add_argument("--as", dest="actor", help="Import as this person (e-mail).")
+        load.add_argument("--json", action="store_true", help="Print the report as JSON.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "library":
             self.stdout.write(library.install())
+            return
+        if options["action"] == "import":
+            self.load(options)
             return
         item = find_ci(options["ci"])
         way = ImpactWay.UPSTREAM if options["upstream"] else ImpactWay.DOWNSTREAM
@@ -91,3 +107,75 @@ class Command(BaseCommand):
         for service in result.services:
             self.stdout.write(f"  {service.name}")
         self.stdout.write("Customers: " + (", ".join(o.name for o in customers) or "-"))
+
+    def load(self, options: dict[str, Any]) -> None:
+        path = Path(options["file"])
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"Cannot read {path}: {exc.strerror}.") from exc
+        fmt = options["format"] or ("json" if path.suffix.lower() == ".json" else "csv")
+        actor = None
+        if options["actor"]:
+            actor = Person.objects.filter(email__iexact=options["actor"], is_active=True).first()
+            if actor is None:
+                raise CommandError(f"No active person {options['actor']!r}.")
+        bar = ProgressBar(self.stderr)
+        try:
+            report = imports.import_file(
+                actor=actor,
+                data=data,
+                fmt=fmt,
+                dry_run=options["dry_run"],
+                apply_valid=options["apply_valid"],
+                progress=bar.update,
+            )
+        except RuleViolation as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
+        except (Forbidden, NotFound) as exc:
+            raise CommandError(str(exc)) from exc
+        bar.done()
+        if options["json"]:
+            self.stdout.write(json.dumps(report.as_dict(), indent=2))
+        else:
+            verb = (
+                "would be" if report.dry_run else ("were" if report.applied else "would have been")
+            )
+            self.stdout.write(
+                f"{report.rows} rows: {report.created} created, {report.updated} updated, "
+                f"{report.unchanged} unchanged; relationships: {report.relationships_created} "
+                f"created, {report.relationships_unchanged} unchanged ({verb} applied)."
+            )
+            for error in report.errors:
+                where = f" [{error['field']}]" if error["field"] else ""
+                self.stdout.write(f"line {error['line']}{where}: {error['message']}")
+            if report.errors and not report.applied and not report.dry_run:
+                self.stdout.write("Nothing was written; fix the rows or use --apply-valid.")
+        if report.errors:
+            raise SystemExit(1)
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr, redrawn at most once per percent."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.shown = -1
+
+    def update(self, done: int, total: int) -> None:
+        percent = 100 * done // max(total, 1)
+        if percent == self.shown:
+            return
+        self.shown = percent
+        filled = self.WIDTH * done // max(total, 1)
+        self.stream.write(
+            f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {percent:3d}% {done}/{total}",
+            ending="",
+        )
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.shown >= 0:
+            self.stream.write("", ending="\n")
