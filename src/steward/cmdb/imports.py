@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
 from steward.accounts.models import Person
 from steward.cmdb import services
@@ -302,6 +302,7 @@ def _comparable(
         return True
     for name, value in fields.items():
         model_field = ConfigurationItem._meta.get_field(name)
+        assert isinstance(model_field, models.Field)
         try:
             new = model_field.to_python(value)
         except ValidationError:
@@ -354,11 +355,11 @@ def _import_row(
             f"None of {', '.join(identifier.keys)} is given: the row cannot be identified.",
         )
         return
-    first = seen.get((ci_type.pk, *identity))  # type: ignore[arg-type]
+    first = seen.get((ci_type.pk, *identity))
     if first is not None:
         report.error(row.line, f"Same {identity[0]} as line {first} of this file.", identity[0])
         return
-    seen[(ci_type.pk, *identity)] = row.line  # type: ignore[index]
+    seen[(ci_type.pk, *identity)] = row.line
     existing_pk = identifier.find(identity)
     try:
         with transaction.atomic():
