@@ -13,6 +13,10 @@ physical servers, 6% network devices, 3% storage. Relationships, in this order u
 application and database runs on a virtual server, each application provides one or two
 services, applications depend on databases and on other applications (these ``depends on``
 edges include loops, as real data does), servers connect to network devices and storage.
+``--shape clustered`` (the default) splits the CIs into domains of 500 (a business line's
+applications and what they run on) and picks 95% of each relationship's targets inside the
+source's domain; ``--shape random`` picks every target anywhere, a graph where five steps
+reach a tenth of the whole CMDB.
 Rows go in with ``bulk_create`` and bypass the services (no audit entries), and the impact
 edges are derived with ``cmdb.services.rebuild_edges``, as a change of a type's direction
 does; the database then gathers statistics.
@@ -36,6 +40,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+#: CIs per domain in the "clustered" shape.
+DOMAIN_SIZE = 500
 CLASS_SHARES = [
     ("business_service", 0.01),
     ("technical_service", 0.02),
@@ -57,7 +63,9 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     return ordered[rank - 1]
 
 
-def generate(*, cis: int, relationships: int, seed: int, batch: int = 5000) -> dict[str, int]:
+def generate(
+    *, cis: int, relationships: int, seed: int, shape: str = "clustered", batch: int = 5000
+) -> dict[str, int]:
     """Fill the CMDB tables (emptied first); returns the counts made."""
     from django.db import connection, transaction
 
@@ -109,25 +117,43 @@ def generate(*, cis: int, relationships: int, seed: int, batch: int = 5000) -> d
         pairs.add((source, kinds[code].pk, target))
         return True
 
+    # Domains: a CI belongs to domain ``position % domains`` of its class's list, so every
+    # domain holds a slice of each class. "clustered" picks 95% of the targets in the
+    # source's own domain (teams' estates, racks, a business line's applications);
+    # "random" picks every target anywhere.
+    domains = max(1, cis // DOMAIN_SIZE) if shape == "clustered" else 1
+
+    def near(pool: list[int], position: int) -> int:
+        if domains == 1 or rng.random() < 0.05:
+            return rng.choice(pool)
+        domain = position % domains
+        size = len(pool) // domains
+        if size == 0:
+            return rng.choice(pool)
+        return pool[domain + domains * rng.randrange(size)]
+
     apps, dbs = ids["application"], ids["database"]
     vms, hosts = ids["virtual_server"], ids["server"]
-    for vm in vms:
-        add(vm, "runs_on", rng.choice(hosts))
-    for item in apps + dbs:
-        add(item, "runs_on", rng.choice(vms))
+    for i, vm in enumerate(vms):
+        add(vm, "runs_on", near(hosts, i))
+    for i, item in enumerate(apps + dbs):
+        add(item, "runs_on", near(vms, i))
     service_pool = ids["business_service"] + ids["technical_service"]
-    for app in apps:
+    for i, app in enumerate(apps):
         for _ in range(rng.choice((1, 1, 2))):
-            add(app, "provides", rng.choice(service_pool))
+            add(app, "provides", near(service_pool, i))
     infrastructure = ids["network_device"] + ids["storage"]
     while len(pairs) < relationships:
         roll = rng.random()
         if roll < 0.45:
-            add(rng.choice(apps), "depends_on", rng.choice(dbs))
+            i = rng.randrange(len(apps))
+            add(apps[i], "depends_on", near(dbs, i))
         elif roll < 0.75:
-            add(rng.choice(apps), "depends_on", rng.choice(apps))
+            i = rng.randrange(len(apps))
+            add(apps[i], "depends_on", near(apps, i))
         else:
-            add(rng.choice(hosts), "connects_to", rng.choice(infrastructure))
+            i = rng.randrange(len(hosts))
+            add(hosts[i], "connects_to", near(infrastructure, i))
     with transaction.atomic():
         Relationship.objects.bulk_create(
             (Relationship(source_id=s, type_id=t, target_id=g) for s, t, g in pairs),
@@ -180,6 +206,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--depth", type=int, default=5)
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--shape",
+        choices=["clustered", "random"],
+        default="clustered",
+        help="targets mostly within a domain of 500 CIs, or anywhere",
+    )
     parser.add_argument("--skip-generate", action="store_true", help="reuse the data there")
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "steward.config.settings")
@@ -192,8 +224,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.skip_generate:
         began = time.perf_counter()
         result["generated"] = generate(
-            cis=args.cis, relationships=args.relationships, seed=args.seed
+            cis=args.cis, relationships=args.relationships, seed=args.seed, shape=args.shape
         )
+        result["shape"] = args.shape
         result["generate_s"] = round(time.perf_counter() - began, 1)
         print(f"generated in {result['generate_s']} s", file=sys.stderr)
     result.update(measure(samples=args.samples, depth=args.depth, seed=args.seed))

@@ -345,3 +345,16 @@ class AsOfForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text="Show the CI as it was at this time.",
     )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(help_text="CSV (UTF-8, a header row) or JSON.")
+    format = forms.ChoiceField(
+        choices=[("", "From the file name"), ("csv", "CSV"), ("json", "JSON")], required=False
+    )
+    dry_run = forms.BooleanField(
+        required=False, initial=True, label="Dry run: report what would happen, write nothing"
+    )
+    apply_valid = forms.BooleanField(
+        required=False, label="Apply the valid rows even if others are refused"
+    )

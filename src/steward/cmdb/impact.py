@@ -135,8 +135,18 @@ def analyse(
     service_ids = [pk for pk, _d, kind in rows if kind == CITypeKind.BUSINESS_SERVICE]
     shown_ids = [pk for pk, _d, _kind in rows[:SHOWN]]
     items = ConfigurationItem.objects.all()
-    visible = (items if user is None else items.visible_to(user)).select_related(
-        "ci_type", "organisation", "support_team"
+    visible = (
+        (items if user is None else items.visible_to(user))
+        .select_related("ci_type", "organisation", "support_team")
+        .only(
+            "name",
+            "status",
+            "ci_type__name",
+            "ci_type__code",
+            "ci_type__kind",
+            "organisation__name",
+            "support_team__name",
+        )
     )
     found = {ci.pk: ci for ci in visible.filter(pk__in=shown_ids)}
     services = list(

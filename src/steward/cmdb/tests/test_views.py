@@ -242,3 +242,25 @@ def test_configuration_managers_define_classes_and_attributes_in_the_ui() -> Non
     listing = client.get(reverse("cmdb:citype_list"))
     assert router in listing.context["classes"]
     assert AuditEntry.objects.for_object(router).count() == 3
+
+
+def test_importing_a_file_from_the_web_shows_the_report() -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from steward.cmdb import library
+
+    library.install()
+    client = _client(_manager())
+    url = reverse("cmdb:import")
+    text = b"class,name,serial_number\nserver,s1,A\nserver,s2,A\n"
+    page = client.post(url, {"file": SimpleUploadedFile("cis.csv", text)})
+    report = page.context["report"]
+    assert (report.applied, report.created) == (False, 1)
+    assert report.errors[0]["line"] == 3
+    assert not ConfigurationItem.objects.exists()
+    good = b"class,name,serial_number\nserver,s1,A\n"
+    dry = client.post(url, {"file": SimpleUploadedFile("cis.csv", good), "dry_run": "on"})
+    assert dry.context["report"].dry_run and not ConfigurationItem.objects.exists()
+    done = client.post(url, {"file": SimpleUploadedFile("cis.csv", good)})
+    assert done.context["report"].applied and ConfigurationItem.objects.count() == 1
+    assert _client(_agent()).get(url).status_code == 403
