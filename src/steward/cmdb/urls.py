@@ -8,6 +8,7 @@ urlpatterns = [
     path("", items.ci_list, name="ci_list"),
     path("new/", items.ci_create, name="ci_create"),
     path("import/", imports.import_upload, name="import"),
+    path("quality/", impact.quality, name="quality"),
     path("<int:pk>/", items.ci_detail, name="ci_detail"),
     path("<int:pk>/edit/", items.ci_edit, name="ci_edit"),
     path("<int:pk>/impact/", impact.ci_impact, name="ci_impact"),

@@ -208,3 +208,15 @@ class ImportReportSerializer(serializers.Serializer[Any]):
     relationships_created = serializers.IntegerField()
     relationships_unchanged = serializers.IntegerField()
     errors = ImportErrorSerializer(many=True)  # type: ignore[assignment]  # Serializer.errors
+
+
+class FindingSerializer(serializers.Serializer[Any]):
+    count = serializers.IntegerField()
+    rows = serializers.ListField(child=serializers.DictField())
+
+
+class QualityReportSerializer(serializers.Serializer[Any]):
+    missing_required = FindingSerializer()
+    orphans = FindingSerializer()
+    services_without_owner = FindingSerializer()
+    duplicates = FindingSerializer()

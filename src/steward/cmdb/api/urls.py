@@ -17,4 +17,7 @@ def register(router: BaseRouter) -> None:
 
 
 #: Paths beside the router's (``config/api_urls.py`` mounts them).
-urlpatterns = [path("cmdb-imports/", views.ImportView.as_view(), name="cmdb-import")]
+urlpatterns = [
+    path("cmdb-imports/", views.ImportView.as_view(), name="cmdb-import"),
+    path("cmdb-quality/", views.QualityView.as_view(), name="cmdb-quality"),
+]

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -170,3 +171,16 @@ class ImportView(APIView):
             apply_valid=body.validated_data["apply_valid"],
         )
         return Response(s.ImportReportSerializer(report.as_dict()).data)
+
+
+class QualityView(APIView):
+    """The data-quality report of the CIs the caller may see: CIs missing required
+    attributes, orphans, services with no owner, duplicates by identification rule."""
+
+    @extend_schema(responses=s.QualityReportSerializer)
+    def get(self, request: Request) -> Response:
+        from steward.cmdb.quality import quality_report
+
+        if not policy.has_model_permission(request.user, ConfigurationItem, "view"):
+            raise PermissionDenied()
+        return Response(quality_report(user=request.user).as_dict())

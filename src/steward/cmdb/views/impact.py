@@ -70,3 +70,14 @@ def incident_panel_context(request: HttpRequest, ticket: Any) -> dict[str, Any] 
         "reached": result.total if result else 0,
         "depth": PANEL_DEPTH,
     }
+
+
+@login_required
+def quality(request: HttpRequest) -> HttpResponse:
+    """The data-quality report of the CIs the person may see."""
+    from steward.cmdb.quality import LIMIT, quality_report
+
+    user = me(request)
+    _require_reader(user)
+    context = {"report": quality_report(user=user), "limit": LIMIT}
+    return render(request, "cmdb/quality.html", context)
