@@ -358,3 +358,14 @@ class ImportForm(forms.Form):
     apply_valid = forms.BooleanField(
         required=False, label="Apply the valid rows even if others are refused"
     )
+
+
+class BaselineForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    depth = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_IMPACT_DEPTH,
+        initial=5,
+        help_text="How many steps of what the CI relies on to include.",
+    )
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)

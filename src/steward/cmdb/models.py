@@ -278,3 +278,62 @@ class ImpactEdge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.upstream_id} → {self.downstream_id}"
+
+
+class Baseline(models.Model):
+    """A named snapshot of a set of CIs: a CI and everything it relies on to a depth.
+
+    Compared later with the CMDB as it is, or with another baseline: the basis of
+    configuration verification and audit.
+    """
+
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    root = models.ForeignKey(
+        ConfigurationItem,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="baselines",
+        help_text="The CI whose upstream the baseline holds (its service, usually).",
+    )
+    depth = models.PositiveSmallIntegerField(default=5)
+    created_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedQuerySet["Baseline"].as_manager()
+    policy_rule = Rule(organisation="root__organisation")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("cmdb:baseline_detail", args=[self.pk])
+
+
+class BaselineItem(models.Model):
+    """One CI as a baseline saw it: its fields, attributes and outgoing relationships."""
+
+    baseline = models.ForeignKey(Baseline, on_delete=models.CASCADE, related_name="items")
+    ci_id_value = models.BigIntegerField(help_text="The CI's id (kept if the CI goes).")
+    name = models.CharField(max_length=200)
+    ci_type = models.CharField(max_length=50, help_text="The class code.")
+    state = models.JSONField(default=dict, help_text="Fields and attributes as audited.")
+    relationships = models.JSONField(
+        default=list, help_text="Outgoing relationships as [type code, target id]."
+    )
+
+    class Meta:
+        ordering = ["baseline", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["baseline", "ci_id_value"], name="cmdb_baseline_item_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.baseline}: {self.name}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from steward.cmdb.views import classes, impact, imports, items
+from steward.cmdb.views import baselines, classes, impact, imports, items
 
 app_name = "cmdb"
 
@@ -9,6 +9,9 @@ urlpatterns = [
     path("new/", items.ci_create, name="ci_create"),
     path("import/", imports.import_upload, name="import"),
     path("quality/", impact.quality, name="quality"),
+    path("baselines/", baselines.baseline_list, name="baseline_list"),
+    path("baselines/<int:pk>/", baselines.baseline_detail, name="baseline_detail"),
+    path("<int:pk>/baseline/", baselines.baseline_create, name="baseline_create"),
     path("<int:pk>/", items.ci_detail, name="ci_detail"),
     path("<int:pk>/edit/", items.ci_edit, name="ci_edit"),
     path("<int:pk>/impact/", impact.ci_impact, name="ci_impact"),

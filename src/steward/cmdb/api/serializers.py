@@ -10,6 +10,7 @@ from steward.accounts.models import Organisation, Person, Team
 from steward.cmdb.choices import MAX_IMPACT_DEPTH, ImpactWay
 from steward.cmdb.models import (
     AttributeDefinition,
+    Baseline,
     CIType,
     ConfigurationItem,
     Relationship,
@@ -220,3 +221,27 @@ class QualityReportSerializer(serializers.Serializer[Any]):
     orphans = FindingSerializer()
     services_without_owner = FindingSerializer()
     duplicates = FindingSerializer()
+
+
+class BaselineSerializer(StewardModelSerializer):
+    root = ScopedPrimaryKeyRelatedField(  # type: ignore[assignment]  # DRF Field.root
+        queryset=ConfigurationItem.objects.all()
+    )
+    depth = serializers.IntegerField(min_value=1, max_value=MAX_IMPACT_DEPTH, default=5)
+
+    class Meta:
+        model = Baseline
+        fields = ["id", "name", "description", "root", "depth", "created_by", "created_at"]
+        read_only_fields = ["id", "created_by", "created_at"]
+
+
+class BaselineCompareQuerySerializer(StewardSerializer):
+    other = serializers.IntegerField(
+        required=False, help_text="Another baseline's id; without it, the CMDB now."
+    )
+
+
+class DifferenceSerializer(serializers.Serializer[Any]):
+    added = serializers.ListField(child=serializers.DictField())
+    removed = serializers.ListField(child=serializers.DictField())
+    changed = serializers.ListField(child=serializers.DictField())

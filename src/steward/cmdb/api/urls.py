@@ -14,6 +14,7 @@ def register(router: BaseRouter) -> None:
         "relationship-types", views.RelationshipTypeViewSet, basename="relationship-type"
     )
     router.register("relationships", views.RelationshipViewSet, basename="relationship")
+    router.register("baselines", views.BaselineViewSet, basename="baseline")
 
 
 #: Paths beside the router's (``config/api_urls.py`` mounts them).

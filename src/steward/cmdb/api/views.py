@@ -25,6 +25,7 @@ from steward.cmdb.filters import (
 )
 from steward.cmdb.models import (
     AttributeDefinition,
+    Baseline,
     CIType,
     ConfigurationItem,
     Relationship,
@@ -184,3 +185,28 @@ class QualityView(APIView):
         if not policy.has_model_permission(request.user, ConfigurationItem, "view"):
             raise PermissionDenied()
         return Response(quality_report(user=request.user).as_dict())
+
+
+class BaselineViewSet(CreateMixin, StewardViewSet):
+    """Baselines: a CI and what it relies on, as it was; ``compare`` with now or another."""
+
+    queryset = Baseline.objects.all()
+    serializer_class = s.BaselineSerializer
+    ordering_fields = ["created_at", "name", "id"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def perform_create(self, serializer: Any) -> Baseline:
+        return services.create_baseline(actor=actor_of(self.request), **serializer.validated_data)
+
+    @extend_schema(parameters=[s.BaselineCompareQuerySerializer], responses=s.DifferenceSerializer)
+    @action(detail=True, methods=["get"], url_path="compare", filter_backends=[])
+    def compare(self, request: Request, pk: str | None = None) -> Response:
+        """CIs added and removed, attributes and relationships changed since the baseline."""
+        baseline = self.get_object()
+        query = s.BaselineCompareQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        other = None
+        if "other" in query.validated_data:
+            other = policy.get_for(request.user, self.get_queryset(), query.validated_data["other"])
+        difference = services.compare_baseline(baseline=baseline, other=other)
+        return Response(difference.as_dict())

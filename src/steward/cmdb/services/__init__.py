@@ -1,5 +1,6 @@
 """Every write to the CMDB: classes, CIs, relationships. Actor first, one transaction, audit."""
 
+from steward.cmdb.services.baselines import compare_baseline, create_baseline
 from steward.cmdb.services.classes import (
     create_attribute,
     create_ci_type,
@@ -20,6 +21,8 @@ from steward.cmdb.services.relationships import (
 __all__ = [
     "CI_FIELDS",
     "check_relationship",
+    "compare_baseline",
+    "create_baseline",
     "create_attribute",
     "create_ci",
     "create_ci_type",

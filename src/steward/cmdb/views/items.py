@@ -21,8 +21,8 @@ from steward.accounts.models import Organisation, Person, Team
 from steward.cmdb import history, services
 from steward.cmdb.attributes import definitions_for
 from steward.cmdb.filters import ConfigurationItemFilterSet
-from steward.cmdb.forms import AsOfForm, ConfigurationItemForm, RelationshipForm
-from steward.cmdb.models import CIType, ConfigurationItem, Relationship
+from steward.cmdb.forms import AsOfForm, BaselineForm, ConfigurationItemForm, RelationshipForm
+from steward.cmdb.models import Baseline, CIType, ConfigurationItem, Relationship
 from steward.cmdb.views.common import PER_PAGE, me, save_form
 from steward.core import policy
 from steward.core.errors import NotFound, RuleViolation
@@ -153,6 +153,7 @@ def ci_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_change": may_change,
         "may_relate": may_relate,
         "relationship_form": RelationshipForm(user=user) if may_relate else None,
+        "baseline_form": BaselineForm() if policy.can_add(user, Baseline) else None,
         "history": history.entries_for(item).select_related("actor")[:HISTORY_SHOWN],
         "as_of_form": as_of_form,
         "past": past,
