@@ -1,6 +1,6 @@
 from django.urls import path
 
-from steward.cmdb.views import baselines, classes, impact, imports, items
+from steward.cmdb.views import baselines, classes, impact, imports, items, servicemap
 
 app_name = "cmdb"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/", items.ci_detail, name="ci_detail"),
     path("<int:pk>/edit/", items.ci_edit, name="ci_edit"),
     path("<int:pk>/impact/", impact.ci_impact, name="ci_impact"),
+    path("<int:pk>/map/", servicemap.service_map, name="service_map"),
     path("<int:pk>/relationships/", items.relationship_add, name="relationship_add"),
     path(
         "<int:pk>/relationships/<int:rel>/delete/",
