@@ -199,6 +199,53 @@ def measure(*, samples: int, depth: int, seed: int) -> dict[str, Any]:
     return figures
 
 
+def measure_map(*, nodes: int = 200, samples: int = 20) -> dict[str, Any]:
+    """Server time of the service-map page (``GET /cmdb/<id>/map/``, in process, signed in as
+    a configuration manager) for the business services whose map holds about ``nodes`` CIs:
+    for each service, the smallest depth reaching ``nodes`` (capped at the map's maximum)."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from steward.accounts import services as accounts
+    from steward.accounts.models import Person
+    from steward.cmdb.impact import walk
+    from steward.cmdb.models import ConfigurationItem
+
+    email = "cmdb-bench@example.test"
+    person = Person.objects.filter(email=email).first() or accounts.create_person(
+        actor=None, email=email, full_name="CMDB bench", roles=["configuration_manager"]
+    )
+    client = Client()
+    client.force_login(person)
+    chosen: list[tuple[int, int]] = []
+    for pk in ConfigurationItem.objects.filter(ci_type__code="business_service").values_list(
+        "pk", flat=True
+    )[:500]:
+        for depth in range(1, 6):
+            if walk(start=pk, way="upstream", depth=depth, shown=1).total + 1 >= nodes:
+                chosen.append((pk, depth))
+                break
+        if len(chosen) >= samples:
+            break
+    times: list[float] = []
+    shown: list[int] = []
+    for pk, depth in chosen:
+        url = reverse("cmdb:service_map", args=[pk])
+        began = time.perf_counter()
+        response = client.get(url, {"depth": depth, "limit": nodes})
+        times.append((time.perf_counter() - began) * 1000)
+        assert response.status_code == 200
+        shown.append(response.content.decode().count('<g class="map-node'))
+    if not times:
+        return {"map_samples": 0}
+    return {
+        "map_samples": len(times),
+        "map_nodes_mean": round(statistics.mean(shown), 1),
+        "map_p50_ms": round(percentile(times, 0.5), 1),
+        "map_p95_ms": round(percentile(times, 0.95), 1),
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--cis", type=int, default=100_000)
@@ -230,6 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result["generate_s"] = round(time.perf_counter() - began, 1)
         print(f"generated in {result['generate_s']} s", file=sys.stderr)
     result.update(measure(samples=args.samples, depth=args.depth, seed=args.seed))
+    result.update(measure_map())
     print(json.dumps(result))
     return 0
 

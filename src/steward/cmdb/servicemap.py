@@ -19,8 +19,9 @@ from steward.cmdb.impact import walk
 from steward.cmdb.models import ConfigurationItem, ImpactEdge
 from steward.core.workflow import Category
 
-#: The most CIs one map shows (the nearest first).
-MAX_NODES = 300
+#: How many CIs a map shows by default, and at most (the nearest first).
+DEFAULT_NODES = 200
+MAX_NODES = 500
 COLUMN = 240
 ROW = 36
 NODE_WIDTH = 200
@@ -66,11 +67,14 @@ class ServiceMap:
         return self.total + 1 > len(self.nodes)
 
 
-def build(*, user: Any, item: ConfigurationItem, depth: int = 4) -> ServiceMap:
+def build(
+    *, user: Any, item: ConfigurationItem, depth: int = 4, limit: int = DEFAULT_NODES
+) -> ServiceMap:
     """The map of ``item`` and what it relies on to ``depth``, CIs ``user`` may see only."""
-    walked = walk(start=item.pk, way=ImpactWay.UPSTREAM, depth=depth, shown=MAX_NODES - 1)
+    limit = max(2, min(MAX_NODES, limit))
+    walked = walk(start=item.pk, way=ImpactWay.UPSTREAM, depth=depth, shown=limit - 1)
     layers = {item.pk: 0}
-    for pk, d, _kind in walked.rows[: MAX_NODES - 1]:
+    for pk, d, _kind in walked.rows[: limit - 1]:
         layers[pk] = d
     items = (
         ConfigurationItem.objects.all()

@@ -21,12 +21,15 @@ def service_map(request: HttpRequest, pk: int) -> HttpResponse:
     depth = request.GET.get("depth", "4")
     depth_value = int(depth) if depth.isdigit() else 4
     depth_value = max(1, min(MAX_IMPACT_DEPTH, depth_value))
-    result = servicemap.build(user=user, item=item, depth=depth_value)
+    limit = request.GET.get("limit", "")
+    limit_value = int(limit) if limit.isdigit() else servicemap.DEFAULT_NODES
+    result = servicemap.build(user=user, item=item, depth=depth_value, limit=limit_value)
     context = {
         "item": item,
         "map": result,
         "node_width": servicemap.NODE_WIDTH,
         "node_height": servicemap.NODE_HEIGHT,
         "depths": range(1, MAX_IMPACT_DEPTH + 1),
+        "limit": max(2, min(servicemap.MAX_NODES, limit_value)),
     }
     return render(request, "cmdb/service_map.html", context)
