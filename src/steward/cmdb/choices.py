@@ -60,3 +60,15 @@ class ImpactWay(models.TextChoices):
 MAX_CLASS_DEPTH = 3
 #: Deepest impact analysis asked for.
 MAX_IMPACT_DEPTH = 10
+
+#: Sources of attribute values, the most trusted first. A value from one source is not
+#: overwritten by an import from a source further down the list (a discovery feed does not
+#: overwrite what a person curated); unknown sources rank last.
+SOURCE_PRECEDENCE = ("manual", "import", "discovery")
+MANUAL = "manual"
+
+
+def source_rank(source: str) -> int:
+    return (
+        SOURCE_PRECEDENCE.index(source) if source in SOURCE_PRECEDENCE else len(SOURCE_PRECEDENCE)
+    )

@@ -352,6 +352,12 @@ class ImportForm(forms.Form):
     format = forms.ChoiceField(
         choices=[("", "From the file name"), ("csv", "CSV"), ("json", "JSON")], required=False
     )
+    source = forms.CharField(
+        max_length=50,
+        initial="import",
+        help_text="Where the data comes from (import, discovery, ...). Values set by a more "
+        "trusted source (manual edits first) are kept.",
+    )
     dry_run = forms.BooleanField(
         required=False, initial=True, label="Dry run: report what would happen, write nothing"
     )

@@ -13,6 +13,11 @@ existing CI of the class the row is. A class without keys is identified by name.
 file imported twice creates nothing and changes nothing the second time. Two rows of one
 file with the same identity are an error on the second.
 
+Data sources: every CI notes where each attribute's value came from (``manual`` for people's
+edits, or the import's ``source``, "import" by default, "discovery" for a discovery feed).
+An import does not overwrite a value set by a more trusted source (``SOURCE_PRECEDENCE``:
+manual, import, discovery); such values are kept and listed in the report.
+
 Each row is validated by the same services as every other entrance (types, required and
 unique attributes, relationship rules). ``dry_run`` reports what would be created, updated,
 left unchanged or refused, and writes nothing. Without ``apply_valid``, one refused row
@@ -35,7 +40,7 @@ from django.db import models, transaction
 from steward.accounts.models import Person
 from steward.cmdb import services
 from steward.cmdb.attributes import definitions_for
-from steward.cmdb.choices import CIStatus
+from steward.cmdb.choices import MANUAL, CIStatus, source_rank
 from steward.cmdb.models import (
     AttributeDefinition,
     CIType,
@@ -91,6 +96,7 @@ class ImportReport:
     relationships_created: int = 0
     relationships_unchanged: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    kept: list[dict[str, Any]] = field(default_factory=list)
     rows: int = 0
 
     def error(self, line: int, message: str, field_name: str = "") -> None:
@@ -107,6 +113,7 @@ class ImportReport:
             "relationships_created": self.relationships_created,
             "relationships_unchanged": self.relationships_unchanged,
             "errors": self.errors,
+            "kept": self.kept,
         }
 
 
@@ -312,9 +319,32 @@ def _comparable(
     return False
 
 
+def _trusted(
+    item: ConfigurationItem,
+    attributes: dict[str, Any],
+    source: str,
+    line: int,
+    report: ImportReport,
+) -> dict[str, Any]:
+    """The row's attributes less those a more trusted source set (reported as kept)."""
+    rank = source_rank(source)
+    sources = item.attribute_sources or {}
+    allowed = {}
+    for code, value in attributes.items():
+        holder = sources.get(code)
+        current = (item.attributes or {}).get(code)
+        if holder is not None and current is not None and source_rank(holder) < rank:
+            if str(current) != str(value):
+                report.kept.append({"line": line, "field": f"attributes.{code}", "source": holder})
+            continue
+        allowed[code] = value
+    return allowed
+
+
 def _import_row(
     *,
     actor: Person | None,
+    source: str,
     row: Row,
     classes: dict[str, CIType],
     identifiers: dict[int, Identifier],
@@ -365,12 +395,18 @@ def _import_row(
         with transaction.atomic():
             if existing_pk is None:
                 item = services.create_ci(
-                    actor=actor, name=name, ci_type=ci_type, attributes=attributes, **fields
+                    actor=actor,
+                    name=name,
+                    ci_type=ci_type,
+                    attributes=attributes,
+                    source=source,
+                    **fields,
                 )
                 identifier.remember(item)
                 report.created += 1
             else:
                 item = ConfigurationItem.objects.select_related("ci_type").get(pk=existing_pk)
+                attributes = _trusted(item, attributes, source, row.line, report)
                 if name != item.name:
                     fields["name"] = name
                 if _comparable(item, fields, attributes):
@@ -378,6 +414,7 @@ def _import_row(
                         actor=actor,
                         item=item,
                         attributes={**(item.attributes or {}), **attributes},
+                        source=source,
                         **fields,
                     )
                     report.updated += 1
@@ -449,6 +486,7 @@ def import_rows(
     *,
     actor: Person | None,
     rows: Iterable[Row],
+    source: str = "import",
     dry_run: bool = False,
     apply_valid: bool = False,
     progress: Progress | None = None,
@@ -457,6 +495,9 @@ def import_rows(
     if actor is not None:
         policy.require_add(actor, ConfigurationItem)
         policy.require_add(actor, Relationship)
+    source = source.strip().lower() or "import"
+    if source == MANUAL:
+        raise RuleViolation({"source": "Imports name their own source; manual is for people."})
     rows = list(rows)
     report = ImportReport(dry_run=dry_run, rows=len(rows))
     classes = {t.code: t for t in CIType.objects.all()}
@@ -469,6 +510,7 @@ def import_rows(
             for index, row in enumerate(rows, start=1):
                 _import_row(
                     actor=actor,
+                    source=source,
                     row=row,
                     classes=classes,
                     identifiers=identifiers,
@@ -495,6 +537,7 @@ def import_file(
     actor: Person | None,
     data: bytes,
     fmt: str,
+    source: str = "import",
     dry_run: bool = False,
     apply_valid: bool = False,
     progress: Progress | None = None,
@@ -506,5 +549,10 @@ def import_file(
         where = f"line {exc.line}: " if exc.line else ""
         raise RuleViolation({"file": f"{where}{exc.message}"}) from None
     return import_rows(
-        actor=actor, rows=rows, dry_run=dry_run, apply_valid=apply_valid, progress=progress
+        actor=actor,
+        rows=rows,
+        source=source,
+        dry_run=dry_run,
+        apply_valid=apply_valid,
+        progress=progress,
     )

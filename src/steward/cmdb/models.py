@@ -155,6 +155,11 @@ class ConfigurationItem(models.Model):
     location = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True)
     attributes = models.JSONField(default=dict, blank=True)
+    attribute_sources = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Where each attribute's value came from: manual, or an import's source.",
+    )
     serial_number = models.CharField(max_length=100, blank=True)
     vendor = models.CharField(max_length=100, blank=True)
     purchase_date = models.DateField(null=True, blank=True)

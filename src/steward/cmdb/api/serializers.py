@@ -187,6 +187,11 @@ class ImportRequestSerializer(StewardSerializer):
     format = serializers.ChoiceField(
         choices=["csv", "json"], required=False, help_text="Default: from the file name."
     )
+    source = serializers.CharField(  # type: ignore[assignment]  # DRF Field.source
+        default="import",
+        max_length=50,
+        help_text="Where the data comes from; values a more trusted source set are kept.",
+    )
     dry_run = serializers.BooleanField(default=False)
     apply_valid = serializers.BooleanField(
         default=False, help_text="Apply the valid rows even if others are refused."
@@ -209,6 +214,10 @@ class ImportReportSerializer(serializers.Serializer[Any]):
     relationships_created = serializers.IntegerField()
     relationships_unchanged = serializers.IntegerField()
     errors = ImportErrorSerializer(many=True)  # type: ignore[assignment]  # Serializer.errors
+    kept = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Attributes left as they were: a more trusted source set them.",
+    )
 
 
 class FindingSerializer(serializers.Serializer[Any]):

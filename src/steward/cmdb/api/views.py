@@ -168,6 +168,7 @@ class ImportView(APIView):
             actor=actor,
             data=upload.read(),
             fmt=fmt,
+            source=body.validated_data["source"],
             dry_run=body.validated_data["dry_run"],
             apply_valid=body.validated_data["apply_valid"],
         )

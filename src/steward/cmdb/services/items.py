@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from steward.accounts.models import Organisation, Person
 from steward.cmdb.attributes import clean_attributes
+from steward.cmdb.choices import MANUAL
 from steward.cmdb.models import CIType, ConfigurationItem
 from steward.core import audit, policy
 from steward.core.errors import RuleViolation
@@ -76,9 +77,20 @@ def _check_organisations(actor: Person | None, values: dict[str, Any]) -> None:
         policy.require(actor, "view", organisation)
 
 
+def _record_sources(item: ConfigurationItem, before: dict[str, Any], source: str) -> None:
+    """Note ``source`` for each attribute that changed; forget removed attributes'."""
+    sources = dict(item.attribute_sources or {})
+    for code, value in (item.attributes or {}).items():
+        if before.get(code) != value or code not in sources:
+            sources[code] = source
+    for code in set(sources) - set(item.attributes or {}):
+        del sources[code]
+    item.attribute_sources = sources
+
+
 @transaction.atomic
 def create_ci(
-    *, actor: Person | None, name: str, ci_type: CIType, **values: Any
+    *, actor: Person | None, name: str, ci_type: CIType, source: str = MANUAL, **values: Any
 ) -> ConfigurationItem:
     unknown = set(values) - set(CI_FIELDS)
     if unknown:
@@ -89,6 +101,7 @@ def create_ci(
     customers: list[Organisation] = list(values.pop("customers", None) or [])
     item = ConfigurationItem(name=name, ci_type=ci_type, **values)
     _validate(item)
+    _record_sources(item, {}, source)
     item.save()
     if customers:
         item.customers.set(customers)
@@ -103,9 +116,10 @@ def create_ci(
 
 @transaction.atomic
 def update_ci(
-    *, actor: Person | None, item: ConfigurationItem, **changes: Any
+    *, actor: Person | None, item: ConfigurationItem, source: str = MANUAL, **changes: Any
 ) -> ConfigurationItem:
-    """Change fields; ``attributes`` replaces the whole set (send every value to keep)."""
+    """Change fields; ``attributes`` replaces the whole set (send every value to keep).
+    ``source`` is noted for each attribute whose value changes (``manual`` by default)."""
     unknown = set(changes) - set(CI_FIELDS)
     if unknown:
         raise RuleViolation({field: "This field cannot be changed." for field in sorted(unknown)})
@@ -114,10 +128,12 @@ def update_ci(
     _check_organisations(actor, changes)
     item = ConfigurationItem.objects.select_for_update().get(pk=item.pk)
     before = ci_snapshot(item)
+    attributes_before = dict(item.attributes or {})
     customers = changes.pop("customers", None)
     for name, value in changes.items():
         setattr(item, name, value)
     _validate(item)
+    _record_sources(item, attributes_before, source)
     if customers is not None:
         item.customers.set(list(customers))
     after = ci_snapshot(item)

@@ -175,3 +175,25 @@ def test_the_real_bpic_ci_names_and_types_import_and_reconcile(classes: None) ->
     again = imports.import_file(actor=None, data=data, fmt="json", apply_valid=True)
     assert (again.created, again.updated, again.relationships_created) == (0, 0, 0)
     assert again.unchanged == report.created
+
+
+def test_a_discovery_feed_does_not_overwrite_what_a_person_curated(classes: None) -> None:
+    from steward.cmdb import services
+
+    _csv(CSV, source="discovery")
+    host = ConfigurationItem.objects.get(name="esx-01")
+    assert host.attribute_sources["cpu_cores"] == "discovery"
+    services.set_ci_attributes(actor=None, item=host, values={"cpu_cores": 48})
+    assert ConfigurationItem.objects.get(pk=host.pk).attribute_sources["cpu_cores"] == "manual"
+    # the feed says 32 again: the curated 48 stays, and the report says so
+    feed = _csv(CSV.replace(",corp,32,", ",corp,16,"), source="discovery")
+    assert feed.kept == [{"line": 2, "field": "attributes.cpu_cores", "source": "manual"}]
+    assert ConfigurationItem.objects.get(pk=host.pk).attributes["cpu_cores"] == 48
+    # a feed may overwrite its own values, and a more trusted import overwrites a feed's
+    vm = ConfigurationItem.objects.get(name="vm-01")
+    _csv(CSV.replace("vm-01,corp,4,", "vm-01,corp,8,"), source="discovery")
+    assert ConfigurationItem.objects.get(pk=vm.pk).attributes["cpu_cores"] == 8
+    _csv(CSV.replace("vm-01,corp,4,", "vm-01,corp,6,"), source="import")
+    assert ConfigurationItem.objects.get(pk=vm.pk).attribute_sources["cpu_cores"] == "import"
+    with pytest.raises(RuleViolation):
+        _csv(CSV, source="manual")

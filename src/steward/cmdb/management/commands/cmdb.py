@@ -3,7 +3,8 @@
 steward cmdb library                                   install the default class library
 steward cmdb impact CI [--upstream] [--depth N] [--json]
     what CI's failure affects (or, --upstream, what it relies on): CI is an id or exact name
-steward cmdb import FILE [--format csv|json] [--dry-run] [--apply-valid] [--as EMAIL] [--json]
+steward cmdb import FILE [--format csv|json] [--source S] [--dry-run] [--apply-valid]
+                    [--as EMAIL] [--json]
     reconcile CIs and relationships from a file (see ``cmdb.imports``); exit 1 on refused rows
 """
 
@@ -58,6 +59,12 @@ class Command(BaseCommand):
             "--apply-valid", action="store_true", help="Apply the valid rows despite errors."
         )
         load.add_argument("--as", dest="actor", help="Import as this person (e-mail).")
+        load.add_argument(
+            "--source",
+            default="import",
+            help="Where the data comes from (import, discovery, ...): a value a more trusted "
+            "source set is kept.",
+        )
         load.add_argument("--json", action="store_true", help="Print the report as JSON.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -126,6 +133,7 @@ class Command(BaseCommand):
                 actor=actor,
                 data=data,
                 fmt=fmt,
+                source=options["source"],
                 dry_run=options["dry_run"],
                 apply_valid=options["apply_valid"],
                 progress=bar.update,
@@ -146,6 +154,10 @@ class Command(BaseCommand):
                 f"{report.unchanged} unchanged; relationships: {report.relationships_created} "
                 f"created, {report.relationships_unchanged} unchanged ({verb} applied)."
             )
+            for kept in report.kept:
+                self.stdout.write(
+                    f"line {kept['line']} [{kept['field']}]: kept, set by {kept['source']}"
+                )
             for error in report.errors:
                 where = f" [{error['field']}]" if error["field"] else ""
                 self.stdout.write(f"line {error['line']}{where}: {error['message']}")
