@@ -354,6 +354,7 @@ class ImportForm(forms.Form):
     )
     source = forms.CharField(
         max_length=50,
+        required=False,
         initial="import",
         help_text="Where the data comes from (import, discovery, ...). Values set by a more "
         "trusted source (manual edits first) are kept.",

@@ -32,7 +32,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                     actor=user,
                     data=upload.read(),
                     fmt=fmt,
-                    source=form.cleaned_data["source"],
+                    source=form.cleaned_data["source"] or "import",
                     dry_run=form.cleaned_data["dry_run"],
                     apply_valid=form.cleaned_data["apply_valid"],
                 )
