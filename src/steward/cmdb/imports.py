@@ -294,7 +294,7 @@ def _violation(report: ImportReport, line: int, exc: ValidationError) -> None:
             report.error(line, message)
 
 
-def _comparable(
+def _would_change(
     item: ConfigurationItem, fields: dict[str, Any], attributes: dict[str, Any]
 ) -> bool:
     """Would writing ``fields`` and ``attributes`` change ``item``? (compared as stored)"""
@@ -409,7 +409,7 @@ def _import_row(
                 attributes = _trusted(item, attributes, source, row.line, report)
                 if name != item.name:
                     fields["name"] = name
-                if _comparable(item, fields, attributes):
+                if _would_change(item, fields, attributes):
                     services.update_ci(
                         actor=actor,
                         item=item,
