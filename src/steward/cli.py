@@ -13,6 +13,9 @@ steward mail fetch [--mailbox NAME] | ingest FILE --mailbox NAME | lmtp [--port 
                                  e-mail in: poll IMAP now, read one .eml, or listen (LMTP)
 steward mail send-pending        e-mail out: send the notifications due now; prints counts
 steward sla sweep [--at T] | replay NUMBER | explain NUMBER   service level clocks
+steward cmdb library             install the CMDB's default classes and relationship types
+steward cmdb impact CI [--upstream] [--depth N] [--json]   impact analysis from a CI
+steward cmdb import FILE [--dry-run] [--apply-valid] [--as EMAIL]   reconcile CIs from CSV/JSON
 steward manage <django command>  any Django management command
 """
 
@@ -36,6 +39,7 @@ SUBCOMMANDS = {
     "report": "report",
     "mail": "mail",
     "sla": "sla",
+    "cmdb": "cmdb",
 }
 
 

@@ -4,6 +4,8 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from steward.accounts.api.urls import register as register_accounts
+from steward.cmdb.api.urls import register as register_cmdb
+from steward.cmdb.api.urls import urlpatterns as cmdb_paths
 from steward.config import openapi  # noqa: F401  (registers the schema extensions)
 from steward.core.api.profile import ProcessProfileView
 from steward.incidents.api.urls import register as register_incidents
@@ -19,6 +21,7 @@ from steward.tickets.api.urls import register as register_tickets
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 register_accounts(router)
+register_cmdb(router)
 register_tickets(router)
 register_incidents(router)
 register_problems(router)
@@ -32,4 +35,5 @@ urlpatterns = [
     path("process-profile/", ProcessProfileView.as_view(), name="process-profile"),
     *incident_paths,
     *sla_paths,
+    *cmdb_paths,
 ]

@@ -9,6 +9,7 @@ from steward.incidents import urls as incident_urls
 urlpatterns = [
     path("", include("steward.core.urls")),
     path("accounts/", include("steward.accounts.urls")),
+    path("cmdb/", include("steward.cmdb.urls")),
     path("tickets/", include("steward.tickets.urls")),
     path("incidents/", include("steward.incidents.urls")),
     path("service-levels/", include("steward.sla.urls")),

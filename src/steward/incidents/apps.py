@@ -49,6 +49,11 @@ class IncidentsConfig(AppConfig):
         from steward.tickets import panels
 
         panels.register("incidents.incident", "incidents/_incident_panel.html", panel_context)
+        from steward.cmdb.views.impact import incident_panel_context
+
+        panels.register(
+            "incidents.incident", "cmdb/_incident_services_panel.html", incident_panel_context
+        )
 
 
 def _register_navigation() -> None:

@@ -68,9 +68,10 @@ TICKETS = [
 
 
 def load() -> str:
-    if Ticket.objects.exists() or CIType.objects.filter(code="business_service").exists():
+    if Ticket.objects.exists():
         return "Demo tickets already present."
-    business = cmdb.create_ci_type(
+    # The CMDB's class library may have made the classes already.
+    business = CIType.objects.filter(code="business_service").first() or cmdb.create_ci_type(
         actor=None,
         code="business_service",
         name="Business service",
@@ -82,7 +83,9 @@ def load() -> str:
         for name, team in SERVICES
     ]
     for code, name, items in COMPONENTS:
-        ci_type = cmdb.create_ci_type(actor=None, code=code, name=name, kind=CITypeKind.COMPONENT)
+        ci_type = CIType.objects.filter(code=code).first() or cmdb.create_ci_type(
+            actor=None, code=code, name=name, kind=CITypeKind.COMPONENT
+        )
         for item in items:
             cmdb.create_ci(actor=None, name=item, ci_type=ci_type)
     people = {p.email.split("@")[0]: p for p in Person.objects.filter(email__endswith=DEMO_DOMAIN)}
