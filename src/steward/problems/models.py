@@ -104,7 +104,7 @@ class Problem(Ticket):
         default=0, editable=False, help_text="How often its workaround was applied to incidents."
     )
 
-    objects = ProblemQuerySet.as_manager()  # type: ignore[assignment]
+    objects = ProblemQuerySet.as_manager()  # type: ignore[assignment,misc]
     # Staff only: no owner (not even whoever raised it) reaches a problem without the problem
     # permissions. Problems belong to no organisation (the services refuse one), so no
     # customer organisation shares them with its requesters, here or through the ticket;
