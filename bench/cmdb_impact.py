@@ -246,6 +246,18 @@ def measure_map(*, nodes: int = 200, samples: int = 20) -> dict[str, Any]:
     }
 
 
+def refuse_unless_bench_database() -> None:
+    """These benchmarks empty the CMDB's tables: only in a database named for benchmarks."""
+    from django.db import connection
+
+    name = str(connection.settings_dict["NAME"])
+    if "bench" not in name.rsplit("/", 1)[-1]:
+        sys.exit(
+            f"refusing to empty the CMDB of {name!r}: point DATABASE_URL at a database of "
+            "its own whose name says bench (e.g. postgres://.../steward_bench)"
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--cis", type=int, default=100_000)
@@ -267,6 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     django.setup()
     from django.db import connection
 
+    refuse_unless_bench_database()
     result: dict[str, Any] = {"benchmark": "cmdb_impact", "database": connection.vendor}
     if not args.skip_generate:
         began = time.perf_counter()

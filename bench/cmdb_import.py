@@ -82,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     import django
 
     django.setup()
+    from bench.cmdb_impact import refuse_unless_bench_database
+
+    refuse_unless_bench_database()
     from django.db import connection
 
     figures = run(cis=args.cis, seed=args.seed)

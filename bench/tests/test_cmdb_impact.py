@@ -22,3 +22,15 @@ def test_generates_the_shape_asked_for_and_measures_it() -> None:
     figures = measure(samples=5, depth=5, seed=3)
     assert figures["downstream"]["p95_ms"] > 0
     assert figures["upstream"]["max_reached"] >= 1
+
+
+def test_refuses_a_database_not_named_for_benchmarks(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import connection
+
+    from bench.cmdb_impact import refuse_unless_bench_database
+
+    monkeypatch.setitem(connection.settings_dict, "NAME", "steward")
+    with pytest.raises(SystemExit, match="refusing to empty the CMDB"):
+        refuse_unless_bench_database()
+    monkeypatch.setitem(connection.settings_dict, "NAME", "/tmp/x/steward_bench")
+    refuse_unless_bench_database()
