@@ -282,6 +282,12 @@ SPECTACULAR_SETTINGS = {
         "OutboundStatusEnum": "steward.servicedesk.models.outbound.OutboundStatus",
         "ReviewStatusEnum": "steward.incidents.choices.ReviewStatus",
         "CIStatusEnum": "steward.cmdb.choices.CIStatus",
+        # ``impact`` of a ticket (1-3) and of a relationship type (its direction); ``method``
+        # of an assignment rule and of a root-cause analysis.
+        "ImpactEnum": "steward.tickets.choices.Impact",
+        "ImpactDirectionEnum": "steward.cmdb.choices.ImpactDirection",
+        "AssignmentRuleMethodEnum": "steward.incidents.choices.AssignmentRuleMethod",
+        "RcaMethodEnum": "steward.problems.choices.RcaMethod",
     },
 }
 
