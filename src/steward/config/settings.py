@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "steward.cmdb",
     "steward.tickets",
     "steward.incidents",
+    "steward.knowledge",
     "steward.servicedesk",
 ]
 

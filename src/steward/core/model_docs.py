@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 DOCS = ROOT / "docs" / "models"
-APPS = ("core", "accounts", "cmdb", "tickets", "incidents", "servicedesk")
+APPS = ("core", "accounts", "cmdb", "tickets", "incidents", "knowledge", "servicedesk")
 
 
 def _setup() -> None:

@@ -1,0 +1,2 @@
+def incident_panel_context(request, ticket):  # replaced below
+    return None
