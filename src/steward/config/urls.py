@@ -12,6 +12,7 @@ urlpatterns = [
     path("tickets/", include("steward.tickets.urls")),
     path("incidents/", include("steward.incidents.urls")),
     path("interactions/", include(incident_urls.interaction_patterns)),
+    path("knowledge/", include("steward.knowledge.urls")),
     path("notifications/", include("steward.servicedesk.notify.urls")),
     path("portal/", include("steward.servicedesk.portal_urls")),
     path("servicedesk/", include("steward.servicedesk.urls")),
