@@ -27,6 +27,7 @@ class KnowledgeConfig(AppConfig):
             "knowledge.view_article",
             order=10,
         )
-        panels.register("incidents.incident", "knowledge/_incident_panel.html",
-                        incident_panel_context)
+        panels.register(
+            "incidents.incident", "knowledge/_incident_panel.html", incident_panel_context
+        )
         slots.register("incidents.incident_form", "knowledge/_suggestions_slot.html")

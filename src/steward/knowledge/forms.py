@@ -25,15 +25,17 @@ class ArticleForm(forms.Form):
     review_by = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Review by"
     )
-    services = forms.ModelMultipleChoiceField(queryset=ConfigurationItem.objects.none(),
-                                              required=False)
+    services = forms.ModelMultipleChoiceField(
+        queryset=ConfigurationItem.objects.none(), required=False
+    )
     configuration_items = forms.ModelMultipleChoiceField(
         queryset=ConfigurationItem.objects.none(), required=False, label="Configuration items"
     )
     note = forms.CharField(max_length=200, required=False, label="What changed")
 
-    def __init__(self, *args: Any, user: Person, article: Article | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: Person, article: Article | None = None, **kwargs: Any
+    ) -> None:
         if article is not None and "initial" not in kwargs:
             kwargs["initial"] = {
                 "title": article.title,
@@ -67,8 +69,9 @@ class AttachmentForm(forms.Form):
 
 class ResolveWithArticleForm(forms.Form):
     article = forms.CharField(label="Article", max_length=20, help_text="KB00012 or 12")
-    resolution = forms.CharField(max_length=2000, required=False,
-                                 widget=forms.Textarea(attrs={"rows": 2}))
+    resolution = forms.CharField(
+        max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def clean_article(self) -> int:
         text = str(self.cleaned_data["article"]).strip().upper().removeprefix("KB")

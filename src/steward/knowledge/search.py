@@ -36,10 +36,78 @@ MIN_SUGGEST_WORD = 3
 MAX_SUGGEST_WORDS = 12
 #: Common words that say nothing about a problem (the index keeps them; suggestions skip them).
 STOP_WORDS = frozenset(
-    "the and for are but not you all any can had her was one our out has him his how its may "
-    "new now see who did yes get got use this that with have from they will been were when "
-    "what your which their there would could should into than then them these some very just "
-    "also only does doesn dont cannot please help thanks hello after before since".split()
+    {
+        "the",
+        "and",
+        "for",
+        "are",
+        "but",
+        "not",
+        "you",
+        "all",
+        "any",
+        "can",
+        "had",
+        "her",
+        "was",
+        "one",
+        "our",
+        "out",
+        "has",
+        "him",
+        "his",
+        "how",
+        "its",
+        "may",
+        "new",
+        "now",
+        "see",
+        "who",
+        "did",
+        "yes",
+        "get",
+        "got",
+        "use",
+        "this",
+        "that",
+        "with",
+        "have",
+        "from",
+        "they",
+        "will",
+        "been",
+        "were",
+        "when",
+        "what",
+        "your",
+        "which",
+        "their",
+        "there",
+        "would",
+        "could",
+        "should",
+        "into",
+        "than",
+        "then",
+        "them",
+        "these",
+        "some",
+        "very",
+        "just",
+        "also",
+        "only",
+        "does",
+        "doesn",
+        "dont",
+        "cannot",
+        "please",
+        "help",
+        "thanks",
+        "hello",
+        "after",
+        "before",
+        "since",
+    }
 )
 _FTS_WEIGHTS = "10.0, 1.0"
 
@@ -160,7 +228,7 @@ def fetch_ranked(user: Any, found: list[tuple[int, float]]) -> list[Article]:
     )
     articles = sorted(rows, key=lambda a: (-rank[a.pk], -a.pk))
     for article in articles:
-        article.search_rank = rank[article.pk]  # type: ignore[attr-defined]
+        article.search_rank = rank[article.pk]
     return articles
 
 

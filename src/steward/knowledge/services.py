@@ -84,8 +84,12 @@ def create_category(*, actor: Person, name: str, description: str = "") -> Categ
     if Category.objects.filter(name__iexact=name.strip()).exists():
         raise RuleViolation({"name": "A category with this name exists."})
     category = Category.objects.create(name=name.strip(), description=description)
-    audit.record(actor=actor, action="knowledge_category.created", obj=category,
-                 changes={"name": category.name})
+    audit.record(
+        actor=actor,
+        action="knowledge_category.created",
+        obj=category,
+        changes={"name": category.name},
+    )
     return category
 
 
@@ -219,8 +223,10 @@ def transition_article(
         and current.find(article.state, to) is None
     ):
         raise RuleViolation(
-            {"state": "This process profile requires a review before publishing: submit the "
-                      "article for review, and a knowledge manager publishes it."}
+            {
+                "state": "This process profile requires a review before publishing: submit the "
+                "article for review, and a knowledge manager publishes it."
+            }
         )
     moved: Article = workflow.transition(
         article, to=to, actor=actor, expected_version=expected_version
@@ -259,8 +265,12 @@ def add_attachment(
         actor=actor,
         action="article.attached",
         obj=article,
-        changes={"attachment": attachment.pk, "filename": attachment.filename,
-                 "size": attachment.size, "sha256": attachment.sha256},
+        changes={
+            "attachment": attachment.pk,
+            "filename": attachment.filename,
+            "size": attachment.size,
+            "sha256": attachment.sha256,
+        },
     )
     return attachment
 
@@ -281,7 +291,9 @@ def give_feedback(*, actor: Person, article: Article, helpful: bool) -> ArticleF
         feedback.save(update_fields=["helpful", "updated_at"])
     if before != helpful:
         audit.record(
-            actor=actor, action="article.feedback", obj=article,
+            actor=actor,
+            action="article.feedback",
+            obj=article,
             changes={"helpful": [before, helpful]},
         )
     return feedback
@@ -321,7 +333,9 @@ def resolve_with_article(
         )
     use = ArticleUse.objects.create(article=article, ticket=ticket, used_by=actor)
     audit.record(
-        actor=actor, action="article.resolved_incident", obj=article,
+        actor=actor,
+        action="article.resolved_incident",
+        obj=article,
         changes={"ticket": ticket.pk, "number": ticket.number},
     )
     return use

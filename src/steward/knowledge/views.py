@@ -221,7 +221,7 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """A file of an article the person may read (requesters: published portal articles)."""
     attachment = policy.get_for(actor_of(request), ArticleAttachment.objects.all(), pk)
-    return attachment_response(attachment)
+    return attachment_response(attachment)  # type: ignore[arg-type]
 
 
 @login_required
@@ -261,10 +261,7 @@ def incident_panel_context(request: HttpRequest, ticket: Any) -> dict[str, Any] 
     if not policy.has_model_permission(user, Article, "view"):
         return None
     used = list(
-        Article.objects.visible_to(user)
-        .filter(uses__ticket=ticket)
-        .defer("body")
-        .order_by("pk")
+        Article.objects.visible_to(user).filter(uses__ticket=ticket).defer("body").order_by("pk")
     )
     return {
         "ticket": ticket,
@@ -288,7 +285,7 @@ def resolve_incident(request: HttpRequest, number: str) -> HttpResponse:
         raise NotFound("ticket not found")
     form = ResolveWithArticleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect(ticket)
     try:
         article = services.get_article_for(user, form.cleaned_data["article"])

@@ -26,8 +26,9 @@ REVIEWED = Workflow(
     transitions=(
         Transition((S.DRAFT,), S.IN_REVIEW, "Submit for review"),
         Transition((S.IN_REVIEW,), S.DRAFT, "Send back", permission=PUBLISH),
-        Transition((S.IN_REVIEW,), S.PUBLISHED, "Publish", permission=PUBLISH,
-                   effects=PUBLISH_EFFECTS),
+        Transition(
+            (S.IN_REVIEW,), S.PUBLISHED, "Publish", permission=PUBLISH, effects=PUBLISH_EFFECTS
+        ),
         Transition((S.PUBLISHED,), S.RETIRED, "Retire", permission=PUBLISH),
         Transition((S.RETIRED,), S.DRAFT, "Revive as draft"),
     ),

@@ -52,7 +52,10 @@ class ArticleSerializer(StewardModelSerializer):
     )
     audience = serializers.ChoiceField(choices=ArticleAudience.choices, required=False)
     note = serializers.CharField(
-        write_only=True, required=False, allow_blank=True, max_length=200,
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=200,
         help_text="What this edit changed (kept with the new version).",
     )
     helpful_yes = serializers.IntegerField(read_only=True)
@@ -64,13 +67,40 @@ class ArticleSerializer(StewardModelSerializer):
     class Meta:
         model = Article
         fields = [
-            "id", "number", "title", "body", "body_html", "state", "audience", "category",
-            "owner", "review_by", "services", "configuration_items", "revision", "version",
-            "views", "helpful_yes", "helpful_no", "resolved_incidents", "attachments",
-            "created_by", "created_at", "updated_at", "published_at", "note", "search_rank",
+            "id",
+            "number",
+            "title",
+            "body",
+            "body_html",
+            "state",
+            "audience",
+            "category",
+            "owner",
+            "review_by",
+            "services",
+            "configuration_items",
+            "revision",
+            "version",
+            "views",
+            "helpful_yes",
+            "helpful_no",
+            "resolved_incidents",
+            "attachments",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "published_at",
+            "note",
+            "search_rank",
         ]
         read_only_fields = [
-            "state", "revision", "version", "views", "created_by", "created_at", "updated_at",
+            "state",
+            "revision",
+            "version",
+            "views",
+            "created_by",
+            "created_at",
+            "updated_at",
             "published_at",
         ]
 

@@ -84,11 +84,11 @@ class ArticleViewSet(CreateMixin, UpdateMixin, StewardViewSet):
         """Row-locked, then read as the list and detail show it (the ETag compares those)."""
         obj = self.get_object()
         Article.objects.select_for_update().filter(pk=obj.pk).values_list("pk").get()
-        return with_counts(Article.objects.filter(pk=obj.pk)).get()  # type: ignore[no-any-return]
+        return with_counts(Article.objects.filter(pk=obj.pk)).get()
 
     def perform_create(self, serializer: Any) -> Article:
         created = services.create_article(actor=actor_of(self.request), **serializer.validated_data)
-        return with_counts(Article.objects.filter(pk=created.pk)).get()  # type: ignore[no-any-return]
+        return with_counts(Article.objects.filter(pk=created.pk)).get()
 
     def perform_update(self, serializer: Any) -> Article:
         data = dict(serializer.validated_data)
@@ -100,7 +100,7 @@ class ArticleViewSet(CreateMixin, UpdateMixin, StewardViewSet):
             note=note,
             **data,
         )
-        return with_counts(Article.objects.filter(pk=edited.pk)).get()  # type: ignore[no-any-return]
+        return with_counts(Article.objects.filter(pk=edited.pk)).get()
 
     def _respond(self, article: Article, code: int = status.HTTP_200_OK) -> Response:
         fresh = with_counts(Article.objects.filter(pk=article.pk)).get()
@@ -114,7 +114,9 @@ class ArticleViewSet(CreateMixin, UpdateMixin, StewardViewSet):
         article = self.get_object()
         data = s.validated(s.TransitionSerializer, request, self.get_serializer_context())
         article = services.transition_article(
-            actor=actor_of(request), article=article, to=data["to"],
+            actor=actor_of(request),
+            article=article,
+            to=data["to"],
             expected_version=data.get("version"),
         )
         return self._respond(article)
@@ -160,13 +162,17 @@ class ArticleViewSet(CreateMixin, UpdateMixin, StewardViewSet):
         article = self.get_object()
         data = s.validated(s.ResolveIncidentSerializer, request, self.get_serializer_context())
         use = services.resolve_with_article(
-            actor=actor_of(request), ticket=data["ticket"], article=article,
+            actor=actor_of(request),
+            ticket=data["ticket"],
+            article=article,
             resolution=data.get("resolution", ""),
         )
         return Response(s.ArticleUseSerializer(use).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request={"multipart/form-data": s.AttachmentUploadSerializer},
-                   responses={201: s.AttachmentSerializer})
+    @extend_schema(
+        request={"multipart/form-data": s.AttachmentUploadSerializer},
+        responses={201: s.AttachmentSerializer},
+    )
     @action(detail=True, methods=["post"], filter_backends=[], parser_classes=[MultiPartParser])
     def attachments(self, request: Request, pk: str | None = None) -> Response:
         """Attach a file (checked by its content)."""
@@ -179,8 +185,10 @@ class ArticleViewSet(CreateMixin, UpdateMixin, StewardViewSet):
         return Response(s.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        parameters=[OpenApiParameter("q", OpenApiTypes.STR, required=True),
-                    OpenApiParameter("limit", OpenApiTypes.INT)],
+        parameters=[
+            OpenApiParameter("q", OpenApiTypes.STR, required=True),
+            OpenApiParameter("limit", OpenApiTypes.INT),
+        ],
         responses=s.ArticleSerializer(many=True),
     )
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
@@ -192,8 +200,10 @@ class ArticleViewSet(CreateMixin, UpdateMixin, StewardViewSet):
         return self._ranked(found)
 
     @extend_schema(
-        parameters=[OpenApiParameter("text", OpenApiTypes.STR, required=True),
-                    OpenApiParameter("limit", OpenApiTypes.INT)],
+        parameters=[
+            OpenApiParameter("text", OpenApiTypes.STR, required=True),
+            OpenApiParameter("limit", OpenApiTypes.INT),
+        ],
         responses=s.ArticleSerializer(many=True),
     )
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
@@ -202,8 +212,9 @@ class ArticleViewSet(CreateMixin, UpdateMixin, StewardViewSet):
         reach = search.reach_of(request.user, published_only=True)
         text = request.query_params.get("text", "")[:2000]
         found = (
-            search.ranked_ids(search.suggestion_terms(text), reach, any_word=True,
-                              limit=min(_limit(request), 10))
+            search.ranked_ids(
+                search.suggestion_terms(text), reach, any_word=True, limit=min(_limit(request), 10)
+            )
             if reach is not None
             else []
         )
@@ -215,8 +226,9 @@ class ArticleViewSet(CreateMixin, UpdateMixin, StewardViewSet):
         rows.sort(key=lambda a: (-rank[a.pk], -a.pk))
         for row in rows:
             row.search_rank = rank[row.pk]
-        return Response(s.ArticleSerializer(rows, many=True,
-                                            context=self.get_serializer_context()).data)
+        return Response(
+            s.ArticleSerializer(rows, many=True, context=self.get_serializer_context()).data
+        )
 
 
 def _limit(request: Request) -> int:

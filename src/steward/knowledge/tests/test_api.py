@@ -108,9 +108,9 @@ def test_requesters_search_only_published_portal_articles():
 def test_search_ranks_title_matches_first():
     make_published(title="Mailbox full", body="Archive old mail to free space.")
     make_published(title="Archive old mail", body="How to archive mail in the mailbox.")
-    found = client_for(make_agent()).get(
-        reverse("knowledge-article-search"), {"q": "archive"}
-    ).json()
+    found = (
+        client_for(make_agent()).get(reverse("knowledge-article-search"), {"q": "archive"}).json()
+    )
     assert found[0]["title"] == "Archive old mail"
     assert found[0]["search_rank"] >= found[1]["search_rank"]
 
@@ -118,10 +118,14 @@ def test_search_ranks_title_matches_first():
 def test_suggest_offers_published_articles_only():
     make_published(title="Outlook keeps asking for my password", body="Clear credentials.")
     make_article(title="Outlook password draft", body="Not yet.")
-    found = client_for(make_person()).get(
-        reverse("knowledge-article-suggest"),
-        {"text": "outlook asks for password every minute"},
-    ).json()
+    found = (
+        client_for(make_person())
+        .get(
+            reverse("knowledge-article-suggest"),
+            {"text": "outlook asks for password every minute"},
+        )
+        .json()
+    )
     assert [a["title"] for a in found] == ["Outlook keeps asking for my password"]
 
 
@@ -139,7 +143,8 @@ def test_feedback_and_resolved_counts():
     ticket_services.transition_ticket(actor=agent, ticket=incident, to="in_progress")
     used = client_for(agent).post(
         reverse("knowledge-article-resolve-incident", args=[article.pk]),
-        {"ticket": incident.pk}, format="json",
+        {"ticket": incident.pk},
+        format="json",
     )
     assert used.status_code == 201
     assert ArticleUse.objects.filter(article=article, ticket=incident).exists()
@@ -149,7 +154,8 @@ def test_feedback_and_resolved_counts():
     assert_problem(
         client_for(make_person()).post(
             reverse("knowledge-article-resolve-incident", args=[article.pk]),
-            {"ticket": incident.pk}, format="json",
+            {"ticket": incident.pk},
+            format="json",
         ),
         400,
     )
@@ -162,7 +168,8 @@ def test_files_are_checked_on_upload():
     ok = client.post(url, {"file": SimpleUploadedFile("a.txt", b"hello\n")}, format="multipart")
     assert ok.status_code == 201
     bad = client.post(
-        url, {"file": SimpleUploadedFile("a.pdf", b"MZ\x90\x00" + b"\0" * 60)},
+        url,
+        {"file": SimpleUploadedFile("a.pdf", b"MZ\x90\x00" + b"\0" * 60)},
         format="multipart",
     )
     assert_problem(bad, 400)

@@ -14,12 +14,12 @@ from steward.incidents.tests.factories import make_assigned_incident
 from steward.knowledge import services
 from steward.knowledge.choices import ArticleAudience, ArticleState
 from steward.knowledge.models import Article, ArticleFeedback, ArticleUse
-from steward.tickets import services as ticket_services
 from steward.knowledge.tests.factories import (
     make_article,
     make_knowledge_manager,
     make_published,
 )
+from steward.tickets import services as ticket_services
 
 pytestmark = pytest.mark.django_db
 
@@ -31,9 +31,7 @@ def test_every_edit_of_the_text_is_a_new_version_and_audited():
     author = article.created_by
     article = services.edit_article(actor=author, article=article, body="Line one\nLine 2")
     article = services.edit_article(actor=author, article=article, title="VPN at home")
-    article = services.edit_article(
-        actor=author, article=article, audience=ArticleAudience.PORTAL
-    )
+    article = services.edit_article(actor=author, article=article, audience=ArticleAudience.PORTAL)
     # then there are three versions, and the diff between the first and the last shows both
     assert article.revision == 3
     assert list(article.versions.values_list("number", flat=True)) == [3, 2, 1]
@@ -51,9 +49,7 @@ def test_every_edit_of_the_text_is_a_new_version_and_audited():
 def test_script_in_the_body_is_refused_and_nothing_is_saved():
     agent = make_agent()
     with pytest.raises(RuleViolation) as refused:
-        services.create_article(
-            actor=agent, title="Evil", body='Hi <script>alert("x")</script>'
-        )
+        services.create_article(actor=agent, title="Evil", body='Hi <script>alert("x")</script>')
     assert "script" in str(refused.value).lower()
     assert not Article.objects.exists()
     article = make_article(actor=agent)
@@ -76,9 +72,7 @@ def test_full_profile_refuses_publishing_without_review():
 def test_agents_submit_and_knowledge_managers_publish():
     article = make_article()
     author = article.created_by
-    article = services.transition_article(
-        actor=author, article=article, to=ArticleState.IN_REVIEW
-    )
+    article = services.transition_article(actor=author, article=article, to=ArticleState.IN_REVIEW)
     with pytest.raises(Forbidden):
         services.transition_article(actor=author, article=article, to=ArticleState.PUBLISHED)
     article = services.transition_article(

@@ -9,7 +9,6 @@ from django.test import Client
 from django.urls import reverse
 
 from steward.accounts.tests.factories import make_agent, make_person
-from steward.knowledge import services
 from steward.knowledge.choices import ArticleAudience, ArticleState
 from steward.knowledge.models import Article, ArticleUse
 from steward.knowledge.tests.factories import (
@@ -75,8 +74,13 @@ def test_create_edit_and_diff_through_the_pages():
     assert response.status_code == 302 and response["Location"] == article.get_absolute_url()
     response = client.post(
         reverse("knowledge:article_edit", args=[article.pk]),
-        {"title": "Reset a password", "body": "Step one\nStep two", "audience": "portal",
-         "note": "Added step two", "version": article.version},
+        {
+            "title": "Reset a password",
+            "body": "Step one\nStep two",
+            "audience": "portal",
+            "note": "Added step two",
+            "version": article.version,
+        },
     )
     assert response.status_code == 302
     response = client.get(reverse("knowledge:article_diff", args=[article.pk]))
@@ -84,8 +88,12 @@ def test_create_edit_and_diff_through_the_pages():
     # script is refused with a form error, and nothing changes
     response = client.post(
         reverse("knowledge:article_edit", args=[article.pk]),
-        {"title": "x", "body": "<script>alert(1)</script>", "audience": "portal",
-         "version": article.version + 1},
+        {
+            "title": "x",
+            "body": "<script>alert(1)</script>",
+            "audience": "portal",
+            "version": article.version + 1,
+        },
     )
     assert response.status_code == 200 and b"script" in response.content
     article.refresh_from_db()
@@ -135,14 +143,16 @@ def test_feedback_on_the_page_is_changeable():
 
 
 def test_suggestions_while_typing_on_the_incident_form():
-    make_published(title="Outlook asks for the password again",
-                   body="Remove the stored credentials.")
+    make_published(
+        title="Outlook asks for the password again", body="Remove the stored credentials."
+    )
     make_article(title="Outlook draft about password", body="Not published.")
     client = client_for(make_agent())
     form = client.get(reverse("incidents:incident_create"))
     assert reverse("knowledge:suggest").encode() in form.content
-    response = client.get(reverse("knowledge:suggest"),
-                          {"title": "outlook password", "description": "keeps asking"})
+    response = client.get(
+        reverse("knowledge:suggest"), {"title": "outlook password", "description": "keeps asking"}
+    )
     assert b"Outlook asks for the password again" in response.content
     assert b"Outlook draft" not in response.content
 

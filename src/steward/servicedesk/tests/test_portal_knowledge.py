@@ -21,7 +21,7 @@ def requester_client():
     client = Client()
     person = make_person()
     client.force_login(person)
-    client.person = person
+    client.person = person  # type: ignore[attr-defined]
     return client
 
 

@@ -8,6 +8,8 @@ not even as a number.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -44,10 +46,11 @@ def knowledge_home(request: HttpRequest) -> HttpResponse:
     user = actor_of(request)
     query = request.GET.get("q", "").strip()
     portal = Article.objects.filter(state="published", audience="portal")
+    rows: Any
     if query:
         reach = search.Reach(states=("published",), audiences=("portal",))
         found = search.ranked_ids(search.parse(query), reach, limit=MAX_RESULTS)
-        rows: list[Article] | object = search.fetch_ranked(user, found)
+        rows = search.fetch_ranked(user, found)
     else:
         rows = (
             policy.scope(portal, user, "view")
@@ -55,7 +58,7 @@ def knowledge_home(request: HttpRequest) -> HttpResponse:
             .defer("body")
             .order_by("-views", "-id")
         )
-    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))  # type: ignore[arg-type]
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     context = {"page": page, "query": query}
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "portal/_article_rows.html", context)
