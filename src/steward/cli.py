@@ -12,6 +12,8 @@ steward report fcr --from D --to D [--team ID] [--json]   first-contact resoluti
 steward mail fetch [--mailbox NAME] | ingest FILE --mailbox NAME | lmtp [--port P]
                                  e-mail in: poll IMAP now, read one .eml, or listen (LMTP)
 steward mail send-pending        e-mail out: send the notifications due now; prints counts
+steward knowledge reindex | search QUERY [--limit N] | due [--json]
+                                 the knowledge base: rebuild its index, search it, reviews due
 steward manage <django command>  any Django management command
 """
 
@@ -34,6 +36,7 @@ SUBCOMMANDS = {
     "audit": "audit",
     "report": "report",
     "mail": "mail",
+    "knowledge": "knowledge",
 }
 
 
