@@ -212,8 +212,8 @@ class ArticleViewSet(CreateMixin, UpdateMixin, StewardViewSet):
         reach = search.reach_of(request.user, published_only=True)
         text = request.query_params.get("text", "")[:2000]
         found = (
-            search.ranked_ids(
-                search.suggestion_terms(text), reach, any_word=True, limit=min(_limit(request), 10)
+            search.suggested_ids(
+                search.suggestion_terms(text), reach, limit=min(_limit(request), 10)
             )
             if reach is not None
             else []

@@ -73,3 +73,18 @@ def test_cli_reindexes_searches_and_lists_reviews_due():
     text = out.getvalue()
     assert "indexed 1 articles" in text
     assert text.count(article.number) == 2
+
+
+def test_in_a_large_base_common_words_do_not_choose_candidates(monkeypatch):
+    # given a "large" base (threshold lowered) where every article says "restart"
+    monkeypatch.setattr(search, "SMALL_INDEX", 3)
+    for n in range(6):
+        make_published(title=f"Topic {n}", body=f"restart the machine {n}")
+    target = make_published(title="Scanner jams", body="restart the scanner, clear the jam")
+    # when the typed text shares only the common word with the others
+    total, shares = search.word_shares(search.suggestion_terms("scanner jam restart"))
+    assert total == 7
+    found = search.suggest(make_person(), "scanner jam restart")
+    # then only the article sharing the telling words is suggested
+    assert [a.pk for a in found] == [target.pk]
+    assert max(shares.values()) == 1.0

@@ -111,6 +111,6 @@ def knowledge_suggest(request: HttpRequest) -> HttpResponse:
     articles = []
     if text.strip():
         reach = search.Reach(states=("published",), audiences=("portal",))
-        found = search.ranked_ids(search.suggestion_terms(text), reach, any_word=True, limit=5)
+        found = search.suggested_ids(search.suggestion_terms(text), reach, limit=5)
         articles = search.fetch_ranked(user, found)
     return render(request, "portal/_suggestions.html", {"articles": articles})
