@@ -115,7 +115,7 @@ class ArticleVersion(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ScopedQuerySet["ArticleVersion"].as_manager()
-    policy_rule = Rule(public={f"article__{k}": v for k, v in PORTAL_READABLE.items()})
+    # No public rows: a published article's earlier versions may hold unreviewed text.
 
     class Meta:
         ordering = ["article", "-number"]

@@ -22,7 +22,7 @@ from django.utils import timezone
 from steward.accounts.models import Person
 from steward.cmdb.models import ConfigurationItem
 from steward.core import audit, conf, markdown, policy, uploads, workflow
-from steward.core.errors import Conflict, Forbidden, RuleViolation
+from steward.core.errors import Conflict, Forbidden, NotFound, RuleViolation, refuse_unknown
 from steward.core.workflow import Category as StateCategory
 from steward.knowledge import search
 from steward.knowledge.choices import ArticleAudience, ArticleState
@@ -74,6 +74,25 @@ def _check_links(
 
 def may_publish(actor: Any) -> bool:
     return bool(actor is not None and actor.has_perm(PUBLISH))
+
+
+def may_edit(actor: Any, article: Article) -> bool:
+    """Would ``edit_article`` let ``actor`` change ``article``? (for showing the button)"""
+    if not policy.can(actor, "change", article):
+        return False
+    held_by_review = article.state == ArticleState.PUBLISHED and requires_review(
+        workflow.workflow_for(Article)
+    )
+    return not held_by_review or may_publish(actor)
+
+
+def _require_editable(actor: Any, article: Article) -> None:
+    policy.require(actor, "change", article)
+    if not may_edit(actor, article):
+        raise Forbidden(
+            "This article is published and the process requires a review: only a knowledge "
+            "manager may change it. Ask one, or retire and revise it."
+        )
 
 
 @transaction.atomic
@@ -155,22 +174,12 @@ def edit_article(
     Where the profile requires a review, a published article is changed only by those who
     publish (otherwise an edit would reach readers unreviewed).
     """
-    from steward.core.errors import refuse_unknown
-
     refuse_unknown(changes, TRACKED)
     policy.require(actor, "change", article)
     locked = Article.objects.select_for_update().get(pk=article.pk)
     if expected_version is not None and locked.version != expected_version:
         raise Conflict()
-    if (
-        locked.state == ArticleState.PUBLISHED
-        and requires_review(workflow.workflow_for(Article))
-        and not may_publish(actor)
-    ):
-        raise Forbidden(
-            "This article is published and the process requires a review: only a knowledge "
-            "manager may change it. Ask one, or retire and revise it."
-        )
+    _require_editable(actor, locked)
     before = audit.snapshot(locked, TRACKED)
     title = changes.get("title", locked.title)
     body = changes.get("body", locked.body)
@@ -246,7 +255,7 @@ def add_attachment(
     *, actor: Person, article: Article, file: IO[bytes], filename: str
 ) -> ArticleAttachment:
     """Attach a file, checked by its content like ticket files; a refused file leaves nothing."""
-    policy.require(actor, "change", article)
+    _require_editable(actor, article)
     inspected = uploads.inspect(
         cast(BinaryIO, file), filename, max_bytes=conf.get("ATTACHMENT_MAX_BYTES")
     )
@@ -380,8 +389,6 @@ def unified_diff(older: ArticleVersion, newer: ArticleVersion) -> str:
 
 
 def get_version(article: Article, number: Any) -> ArticleVersion:
-    from steward.core.errors import NotFound
-
     try:
         return article.versions.get(number=int(number))
     except (ArticleVersion.DoesNotExist, ValueError, TypeError) as exc:

@@ -91,7 +91,7 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "article": article,
         "state_label": workflow.workflow_for(Article).state(article.state),
         "transitions": workflow.allowed_transitions(article, user),
-        "may_edit": policy.can(user, "change", article),
+        "may_edit": services.may_edit(user, article),
         "versions": list(article.versions.select_related("author").defer("body")),
         "services_linked": list(article.services.all()),
         "cis_linked": list(article.configuration_items.all()),

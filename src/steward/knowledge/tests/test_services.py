@@ -174,3 +174,26 @@ def test_attachments_are_checked_by_content():
             filename="setup.pdf",
         )
     assert article.attachments.count() == 1
+
+
+def test_under_review_published_files_are_added_by_knowledge_managers_only():
+    article = make_published()
+    with pytest.raises(Forbidden):
+        services.add_attachment(
+            actor=article.created_by, article=article, file=io.BytesIO(b"x\n"), filename="x.txt"
+        )
+    assert not services.may_edit(article.created_by, article)
+    manager = make_knowledge_manager()
+    assert services.may_edit(manager, article)
+    services.add_attachment(
+        actor=manager, article=article, file=io.BytesIO(b"x\n"), filename="x.txt"
+    )
+    assert article.attachments.count() == 1
+
+
+def test_requesters_never_read_versions():
+    from steward.knowledge.models import ArticleVersion
+
+    make_published()
+    assert not ArticleVersion.objects.visible_to(make_person()).exists()
+    assert ArticleVersion.objects.visible_to(make_agent()).count() == 1

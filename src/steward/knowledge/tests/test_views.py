@@ -119,7 +119,7 @@ def test_review_actions_on_the_page():
 
 def test_files_are_attached_and_downloaded_only_by_readers():
     article = make_published(audience=ArticleAudience.AGENTS)
-    client = client_for(article.created_by)
+    client = client_for(make_knowledge_manager())
     client.post(
         reverse("knowledge:attachment_add", args=[article.pk]),
         {"file": SimpleUploadedFile("steps.txt", b"step one\n", content_type="text/plain")},

@@ -11,7 +11,11 @@ from steward.accounts.tests.factories import make_person
 from steward.knowledge import services
 from steward.knowledge.choices import ArticleAudience
 from steward.knowledge.models import ArticleFeedback
-from steward.knowledge.tests.factories import make_article, make_published
+from steward.knowledge.tests.factories import (
+    make_article,
+    make_knowledge_manager,
+    make_published,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -66,9 +70,10 @@ def test_files_of_portal_articles_download_and_others_do_not(requester_client):
 
     public = make_published()
     internal = make_published(audience="agents")
+    manager = make_knowledge_manager()
     files = [
         services.add_attachment(
-            actor=a.created_by, article=a, file=io.BytesIO(b"notes\n"), filename="notes.txt"
+            actor=manager, article=a, file=io.BytesIO(b"notes\n"), filename="notes.txt"
         )
         for a in (public, internal)
     ]
