@@ -78,3 +78,8 @@ class ResolveWithArticleForm(forms.Form):
         if not text.isdigit():
             raise forms.ValidationError("Give the article's number, like KB00012.")
         return int(text)
+
+
+class CategoryForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))

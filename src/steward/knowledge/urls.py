@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.article_list, name="article_list"),
     path("new/", views.article_create, name="article_create"),
     path("suggest/", views.suggest, name="suggest"),
+    path("categories/", views.category_list, name="category_list"),
     path("<int:pk>/", views.article_detail, name="article_detail"),
     path("<int:pk>/edit/", views.article_edit, name="article_edit"),
     path("<int:pk>/to/<str:to>/", views.article_transition, name="article_transition"),

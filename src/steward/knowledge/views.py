@@ -21,8 +21,19 @@ from steward.core.errors import Conflict, Forbidden, NotFound, RuleViolation
 from steward.core.paging import CappedPaginator
 from steward.knowledge import search, services
 from steward.knowledge.filters import ArticleFilterSet, ranked
-from steward.knowledge.forms import ArticleForm, AttachmentForm, ResolveWithArticleForm
-from steward.knowledge.models import Article, ArticleAttachment, ArticleFeedback, ArticleUse
+from steward.knowledge.forms import (
+    ArticleForm,
+    AttachmentForm,
+    CategoryForm,
+    ResolveWithArticleForm,
+)
+from steward.knowledge.models import (
+    Article,
+    ArticleAttachment,
+    ArticleFeedback,
+    ArticleUse,
+    Category,
+)
 from steward.tickets.views.ticket import attachment_response
 
 PER_PAGE = 25
@@ -249,6 +260,31 @@ def suggest(request: HttpRequest) -> HttpResponse:
     text = f"{request.GET.get('title', '')} {request.GET.get('description', '')}"
     articles = search.suggest(user, text[:2000]) if text.strip() else []
     return render(request, "knowledge/_suggestions.html", {"articles": articles})
+
+
+@login_required
+def category_list(request: HttpRequest) -> HttpResponse:
+    """The categories, with how many articles each holds; knowledge managers add more."""
+    user = _staff(request)
+    may_add = policy.can_add(user, Category)
+    form = CategoryForm(request.POST or None)
+    if request.method == "POST":
+        if not may_add:
+            raise Forbidden("You may not create categories.")
+        if form.is_valid():
+            try:
+                category = services.create_category(actor=user, **form.cleaned_data)
+            except RuleViolation as exc:
+                apply_rule_violation(form, exc)
+            else:
+                messages.success(request, f"Category {category.name} has been created.")
+                return redirect("knowledge:category_list")
+    categories = Category.objects.visible_to(user).annotate(articles_count=Count("articles"))
+    return render(
+        request,
+        "knowledge/category_list.html",
+        {"categories": categories, "form": form, "may_add": may_add},
+    )
 
 
 # --- on the incident page ---------------------------------------------------------------------

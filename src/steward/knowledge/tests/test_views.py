@@ -177,3 +177,23 @@ def test_incident_panel_records_the_article_that_resolved_it():
     assert ArticleUse.objects.filter(article=article, ticket=incident).exists()
     detail = client.get(article.get_absolute_url())
     assert b'data-testid="article-resolved">1<' in detail.content
+
+
+def test_knowledge_managers_create_categories_agents_only_read_them(
+    django_assert_max_num_queries,
+):
+    from steward.knowledge.models import Category
+
+    url = reverse("knowledge:category_list")
+    agent_client = client_for(make_agent())
+    assert b'data-testid="category-form"' not in agent_client.get(url).content
+    assert agent_client.post(url, {"name": "VPN"}).status_code == 403
+    manager_client = client_for(make_knowledge_manager())
+    assert manager_client.post(url, {"name": "VPN"}).status_code == 302
+    refused = manager_client.post(url, {"name": "vpn"})
+    assert b"A category with this name exists." in refused.content
+    for n in range(5):
+        make_article(category=Category.objects.create(name=f"C{n}"))
+    with django_assert_max_num_queries(8):
+        page = agent_client.get(url)
+    assert page.content.count(b"<tr><td>") == 6
