@@ -197,3 +197,15 @@ def test_requesters_never_read_versions():
     make_published()
     assert not ArticleVersion.objects.visible_to(make_person()).exists()
     assert ArticleVersion.objects.visible_to(make_agent()).count() == 1
+
+
+def test_the_policy_answers_public_rows_for_view_only():
+    from steward.core import policy
+
+    requester = make_person()
+    public = make_published(audience=ArticleAudience.PORTAL)
+    assert policy.can(requester, "view", public)
+    assert not policy.can(requester, "change", public)
+    with pytest.raises(Forbidden):
+        policy.require(requester, "change", public)
+    assert not policy.can(requester, "view", make_published(audience=ArticleAudience.AGENTS))
