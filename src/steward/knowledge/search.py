@@ -307,10 +307,28 @@ def _pairs(terms: list[Term]) -> Candidates:
     )
 
 
+def _fts_rows_with(cursor: Any, term: Term) -> int:
+    """SQLite: how many articles hold ``term``, from FTS5's vocabulary (its rarest word for
+    a phrase; a prefix counts every word it starts, an upper bound)."""
+    counts = []
+    for index, word in enumerate(term.words):
+        if term.prefix and index == len(term.words) - 1:
+            cursor.execute(
+                "SELECT coalesce(sum(doc), 0) FROM knowledge_search_vocab "
+                "WHERE term >= %s AND term < %s",
+                [word, word + "\U0010ffff"],
+            )
+        else:
+            cursor.execute("SELECT doc FROM knowledge_search_vocab WHERE term = %s", [word])
+        row = cursor.fetchone()
+        counts.append(int(row[0]) if row else 0)
+    return min(counts)
+
+
 def word_shares(terms: list[Term]) -> tuple[int, dict[Term, float]]:
     """How many entries were looked at, and the share of them each term occurs in
     (PostgreSQL: the newest ``PROBE_ROWS`` index entries, one query; SQLite: every entry,
-    through FTS5's own doclists)."""
+    from FTS5's vocabulary table ``knowledge_search_vocab``)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             counts = ", ".join(
@@ -324,16 +342,14 @@ def word_shares(terms: list[Term]) -> tuple[int, dict[Term, float]]:
             row = cursor.fetchone()
             total, found = (row[0], row[1:]) if row else (0, [0] * len(terms))
         else:
-            cursor.execute("SELECT count(*) FROM knowledge_search_fts")
+            # FTS5 keeps one row per entry in its docsize table: counting it reads no text.
+            cursor.execute("SELECT count(*) FROM knowledge_search_fts_docsize")
             total = cursor.fetchone()[0]
-            found = []
-            for term in terms:
-                cursor.execute(
-                    "SELECT count(*) FROM knowledge_search_fts WHERE knowledge_search_fts MATCH %s",
-                    ["{title body} : " + _fts_term(term)],
-                )
-                found.append(cursor.fetchone()[0])
-    shares = {term: (n / total if total else 0.0) for term, n in zip(terms, found, strict=True)}
+            found = [_fts_rows_with(cursor, term) for term in terms]
+    shares = {
+        term: (min(n, total) / total if total else 0.0)
+        for term, n in zip(terms, found, strict=True)
+    }
     return total, shares
 
 
