@@ -19,13 +19,13 @@ from steward.knowledge.models import Article, ArticleAttachment, ArticleVersion,
 from steward.tickets.models import Ticket
 
 
-class CategorySerializer(StewardModelSerializer):
+class KnowledgeCategorySerializer(StewardModelSerializer):
     class Meta:
         model = Category
         fields = ["id", "name", "description"]
 
 
-class AttachmentSerializer(StewardModelSerializer):
+class ArticleAttachmentSerializer(StewardModelSerializer):
     download = serializers.SerializerMethodField()
 
     class Meta:
@@ -61,7 +61,7 @@ class ArticleSerializer(StewardModelSerializer):
     helpful_yes = serializers.IntegerField(read_only=True)
     helpful_no = serializers.IntegerField(read_only=True)
     resolved_incidents = serializers.IntegerField(read_only=True)
-    attachments = AttachmentSerializer(many=True, read_only=True)
+    attachments = ArticleAttachmentSerializer(many=True, read_only=True)
     search_rank = serializers.FloatField(read_only=True, required=False)
 
     class Meta:
@@ -115,28 +115,28 @@ class ArticleVersionSerializer(StewardModelSerializer):
         read_only_fields = fields
 
 
-class TransitionSerializer(StewardSerializer):
+class ArticleTransitionSerializer(StewardSerializer):
     to = serializers.CharField(help_text="The state to move to (in_review, published, ...).")
     version = serializers.IntegerField(required=False, help_text="The version you read.")
 
 
-class DiffSerializer(StewardSerializer):
+class ArticleDiffSerializer(StewardSerializer):
     older = serializers.IntegerField(read_only=True)
     newer = serializers.IntegerField(read_only=True)
     diff = serializers.CharField(read_only=True, help_text="A unified diff.")
     lines = serializers.ListField(child=serializers.DictField(), read_only=True)
 
 
-class FeedbackSerializer(StewardSerializer):
+class ArticleFeedbackSerializer(StewardSerializer):
     helpful = serializers.BooleanField()
 
 
-class ResolveIncidentSerializer(StewardSerializer):
+class ArticleResolveIncidentSerializer(StewardSerializer):
     ticket = ScopedPrimaryKeyRelatedField(queryset=Ticket.objects.all())
     resolution = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class AttachmentUploadSerializer(StewardSerializer):
+class ArticleAttachmentUploadSerializer(StewardSerializer):
     file = serializers.FileField()
 
 

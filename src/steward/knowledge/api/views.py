@@ -107,12 +107,12 @@ class ArticleViewSet(CreateMixin, UpdateMixin, StewardViewSet):
         data = s.ArticleSerializer(fresh, context=self.get_serializer_context()).data
         return Response(data, status=code, headers={"ETag": etag_for(data)})
 
-    @extend_schema(request=s.TransitionSerializer, responses=s.ArticleSerializer)
+    @extend_schema(request=s.ArticleTransitionSerializer, responses=s.ArticleSerializer)
     @action(detail=True, methods=["post"], filter_backends=[])
     def transition(self, request: Request, pk: str | None = None) -> Response:
         """Submit for review, publish, send back, retire or revive (as the workflow allows)."""
         article = self.get_object()
-        data = s.validated(s.TransitionSerializer, request, self.get_serializer_context())
+        data = s.validated(s.ArticleTransitionSerializer, request, self.get_serializer_context())
         article = services.transition_article(
             actor=actor_of(request),
             article=article,
@@ -126,7 +126,7 @@ class ArticleViewSet(CreateMixin, UpdateMixin, StewardViewSet):
             OpenApiParameter("from", OpenApiTypes.INT, description="Older version number."),
             OpenApiParameter("to", OpenApiTypes.INT, description="Newer version number."),
         ],
-        responses=s.DiffSerializer,
+        responses=s.ArticleDiffSerializer,
     )
     @action(detail=True, methods=["get"], filter_backends=[])
     def diff(self, request: Request, pk: str | None = None) -> Response:
@@ -146,21 +146,23 @@ class ArticleViewSet(CreateMixin, UpdateMixin, StewardViewSet):
             }
         )
 
-    @extend_schema(request=s.FeedbackSerializer, responses=s.ArticleSerializer)
+    @extend_schema(request=s.ArticleFeedbackSerializer, responses=s.ArticleSerializer)
     @action(detail=True, methods=["post"], filter_backends=[])
     def feedback(self, request: Request, pk: str | None = None) -> Response:
         """Answer "did this help?" (again, to change the answer)."""
         article = self.get_object()
-        data = s.validated(s.FeedbackSerializer, request, self.get_serializer_context())
+        data = s.validated(s.ArticleFeedbackSerializer, request, self.get_serializer_context())
         services.give_feedback(actor=actor_of(request), article=article, helpful=data["helpful"])
         return self._respond(article)
 
-    @extend_schema(request=s.ResolveIncidentSerializer, responses=s.ArticleUseSerializer)
+    @extend_schema(request=s.ArticleResolveIncidentSerializer, responses=s.ArticleUseSerializer)
     @action(detail=True, methods=["post"], filter_backends=[], url_path="resolve-incident")
     def resolve_incident(self, request: Request, pk: str | None = None) -> Response:
         """Record that this article resolved an incident, resolving it if still open."""
         article = self.get_object()
-        data = s.validated(s.ResolveIncidentSerializer, request, self.get_serializer_context())
+        data = s.validated(
+            s.ArticleResolveIncidentSerializer, request, self.get_serializer_context()
+        )
         use = services.resolve_with_article(
             actor=actor_of(request),
             ticket=data["ticket"],
@@ -170,19 +172,23 @@ class ArticleViewSet(CreateMixin, UpdateMixin, StewardViewSet):
         return Response(s.ArticleUseSerializer(use).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request={"multipart/form-data": s.AttachmentUploadSerializer},
-        responses={201: s.AttachmentSerializer},
+        request={"multipart/form-data": s.ArticleAttachmentUploadSerializer},
+        responses={201: s.ArticleAttachmentSerializer},
     )
     @action(detail=True, methods=["post"], filter_backends=[], parser_classes=[MultiPartParser])
     def attachments(self, request: Request, pk: str | None = None) -> Response:
         """Attach a file (checked by its content)."""
         article = self.get_object()
-        data = s.validated(s.AttachmentUploadSerializer, request, self.get_serializer_context())
+        data = s.validated(
+            s.ArticleAttachmentUploadSerializer, request, self.get_serializer_context()
+        )
         upload = data["file"]
         attachment = services.add_attachment(
             actor=actor_of(request), article=article, file=upload, filename=upload.name
         )
-        return Response(s.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.ArticleAttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(
         parameters=[
@@ -251,7 +257,7 @@ class KnowledgeCategoryViewSet(CreateMixin, StewardViewSet):
     """Categories articles are filed under."""
 
     queryset = Category.objects.all()
-    serializer_class = s.CategorySerializer
+    serializer_class = s.KnowledgeCategorySerializer
     filterset_class = CategoryFilterSet
     ordering_fields = ["id", "name"]
 
