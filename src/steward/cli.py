@@ -16,6 +16,8 @@ steward sla sweep [--at T] | replay NUMBER | explain NUMBER   service level cloc
 steward cmdb library             install the CMDB's default classes and relationship types
 steward cmdb impact CI [--upstream] [--depth N] [--json]   impact analysis from a CI
 steward cmdb import FILE [--dry-run] [--apply-valid] [--as EMAIL]   reconcile CIs from CSV/JSON
+steward knowledge reindex | search QUERY [--limit N] | due [--json]
+                                 the knowledge base: rebuild its index, search it, reviews due
 steward manage <django command>  any Django management command
 """
 
@@ -40,6 +42,7 @@ SUBCOMMANDS = {
     "mail": "mail",
     "sla": "sla",
     "cmdb": "cmdb",
+    "knowledge": "knowledge",
 }
 
 

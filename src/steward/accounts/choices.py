@@ -9,6 +9,7 @@ class RoleCode(models.TextChoices):
     TEAM_LEAD = "team_lead", "Team lead"
     INCIDENT_MANAGER = "incident_manager", "Incident manager"
     PROBLEM_MANAGER = "problem_manager", "Problem manager"
+    KNOWLEDGE_MANAGER = "knowledge_manager", "Knowledge manager"
     CHANGE_MANAGER = "change_manager", "Change manager"
     CONFIGURATION_MANAGER = "configuration_manager", "Configuration manager"
     SERVICE_LEVEL_MANAGER = "service_level_manager", "Service level manager"

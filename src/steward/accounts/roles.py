@@ -44,6 +44,14 @@ _AGENT_WORK = (
         "!servicedesk.*_outboundemail",
         "!servicedesk.*_mailbox",  # reading mailboxes (and their passwords) is administration
         "events.view_*",
+        # Agents write and file articles, attach files, give feedback and record use;
+        # reviewing, publishing and retiring is the knowledge managers' (publish_article).
+        "knowledge.add_article",
+        "knowledge.change_article",
+        "knowledge.add_articleattachment",
+        "knowledge.add_articlefeedback",
+        "knowledge.change_articlefeedback",
+        "knowledge.add_articleuse",
     ]
 )
 #: Incident categories and assignment rules are set up by incident managers and administrators.
@@ -92,6 +100,11 @@ ROLE_DEFINITIONS: dict[str, RoleDefinition] = {
         "Problem manager",
         "Owns problem management and the known-error database.",
         (*AGENT, "problems.*", "knowledge.*"),
+    ),
+    RoleCode.KNOWLEDGE_MANAGER: RoleDefinition(
+        "Knowledge manager",
+        "Owns the knowledge base: reviews, publishes and retires articles, keeps categories.",
+        (*AGENT, "knowledge.*"),
     ),
     RoleCode.CHANGE_MANAGER: RoleDefinition(
         "Change manager",

@@ -10,6 +10,7 @@ from steward.config import openapi  # noqa: F401  (registers the schema extensio
 from steward.core.api.profile import ProcessProfileView
 from steward.incidents.api.urls import register as register_incidents
 from steward.incidents.api.urls import urlpatterns as incident_paths
+from steward.knowledge.api.urls import register as register_knowledge
 from steward.problems.api.urls import register as register_problems
 from steward.servicedesk.api.inbound import register as register_mail_in
 from steward.servicedesk.api.urls import register as register_servicedesk
@@ -25,6 +26,7 @@ register_cmdb(router)
 register_tickets(router)
 register_incidents(router)
 register_problems(router)
+register_knowledge(router)
 register_notifications(router)
 register_servicedesk(router)
 register_mail_in(router)

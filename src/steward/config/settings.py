@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "steward.sla",
     "steward.incidents",
     "steward.problems",
+    "steward.knowledge",
     "steward.servicedesk",
 ]
 

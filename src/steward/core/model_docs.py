@@ -16,7 +16,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 DOCS = ROOT / "docs" / "models"
-APPS = ("core", "accounts", "cmdb", "tickets", "sla", "incidents", "problems", "servicedesk")
+APPS = (
+    "core",
+    "accounts",
+    "cmdb",
+    "tickets",
+    "sla",
+    "incidents",
+    "problems",
+    "knowledge",
+    "servicedesk",
+)
 
 
 def _setup() -> None:

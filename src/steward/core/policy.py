@@ -55,12 +55,15 @@ class Rule:
     organisation lets its requesters see its records.
     ``owner_filter``: a condition every row reached *without* the model permission must also
     meet (``{"is_public": True}``: requesters never see internal work notes).
+    ``public``: rows every signed-in person may view, owner or not (published portal
+    articles); empty means none.
     """
 
     organisation: str | None = None
     owners: Mapping[str, frozenset[str]] = field(default_factory=dict)
     shared_with_organisation: bool = False
     owner_filter: Mapping[str, Any] = field(default_factory=dict)
+    public: Mapping[str, Any] = field(default_factory=dict)
 
     def organisation_path_lookup(self) -> str | None:
         if self.organisation is None:
@@ -160,10 +163,13 @@ def scope(queryset: models.QuerySet[M], user: Any, action: str = "view") -> Any:
         tenancy = _tenancy(rule, user)
         return queryset if tenancy is None else queryset.filter(tenancy)
     owned = _ownership(queryset.model, rule, user, action)
+    if owned is not None and rule.owner_filter:
+        owned &= Q(**rule.owner_filter)
+    if action == "view" and rule.public:
+        public = Q(**rule.public)
+        owned = public if owned is None else owned | public
     if owned is None:
         return queryset.none()
-    if rule.owner_filter:
-        owned &= Q(**rule.owner_filter)
     return queryset.filter(owned)
 
 
