@@ -331,8 +331,15 @@ def compute(ticket: Ticket, *, existing: Iterable[int] = ()) -> list[Computed]:
     ticket = specific(ticket)
     history = history_of(ticket, candidates, kept)
     by_pk = {t.pk: t for t in candidates.targets}
+    # Only a target selected at some point can have a clock (``engine.simulate_one`` answers
+    # ``None`` for the others): with many agreements, most targets never apply to a ticket.
+    ever = set(history.selected)
+    for step in history.steps:
+        ever.update(step.selected or ())
     computed = []
     for target in candidates.targets:
+        if target.pk not in ever:
+            continue
         spec = candidates.spec(target)
         result = engine.simulate_one(history, spec)
         if result is not None:
