@@ -25,7 +25,7 @@ from steward.core.workflow import Category
 from steward.sla import actions
 from steward.sla.choices import AgreementKind, ChangePolicy, DurationUnit, TargetMetric
 from steward.sla.models import Agreement, BusinessCalendar, Target, calendar_from
-from steward.sla.services import clocks
+from steward.sla.services import candidates
 from steward.tickets.models import ticket_kinds
 
 CALENDAR_FIELDS = (
@@ -75,12 +75,12 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 def _changes_definitions(service: _F) -> _F:
     """After a definition service succeeds, every process reads the definitions again
-    (``clocks.definitions_changed``)."""
+    (``candidates.definitions_changed``)."""
 
     @functools.wraps(service)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         result = service(*args, **kwargs)
-        clocks.definitions_changed()
+        candidates.definitions_changed()
         return result
 
     return cast(_F, wrapper)

@@ -139,18 +139,18 @@ def test_ola_and_supporting_contract_run_beside_the_sla(frozen) -> None:
 def test_definitions_are_read_once_and_again_only_after_one_changes(
     frozen, django_assert_num_queries
 ) -> None:
-    from steward.sla.services import clocks
+    from steward.sla.services import candidates
 
     # given a ticket whose clock attached
     target, ticket, _ = _setup(frozen)
-    clocks.candidates_for(ticket)
+    candidates.candidates_for(ticket)
     # when its clocks are asked for again, the definitions are not read again
     with django_assert_num_queries(0):
-        kept = clocks.candidates_for(ticket)
+        kept = candidates.candidates_for(ticket)
     assert kept is not None and [t.pk for t in kept.targets] == [target.pk]
     # and a new target, through the service, is seen at once
     second = make_target(target.agreement, priority=2)
-    renewed = clocks.candidates_for(ticket)
+    renewed = candidates.candidates_for(ticket)
     assert renewed is not None and {t.pk for t in renewed.targets} == {target.pk, second.pk}
 
 
