@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from steward.core import workflow
+from steward.core import profiles, workflow
 from steward.core.errors import Forbidden, RuleViolation
 
 
@@ -31,7 +31,7 @@ def process_profile(request: HttpRequest) -> HttpResponse:
     plan = {}
     if preview in workflow.PROFILES and preview != active:
         try:
-            plan = workflow.plan_switch(preview)
+            plan = profiles.plan_switch(preview)
         except RuleViolation as exc:
             form.add_error(None, exc.messages)
     if request.method == "POST":
@@ -39,7 +39,7 @@ def process_profile(request: HttpRequest) -> HttpResponse:
             raise Forbidden("Only administrators may change the process profile.")
         if form.is_valid() and request.POST.get("confirm") == "yes":
             try:
-                switch = workflow.set_profile(
+                switch = profiles.set_profile(
                     actor=request.user, profile=form.cleaned_data["profile"]
                 )
             except RuleViolation as exc:

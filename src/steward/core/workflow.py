@@ -12,18 +12,16 @@ the permission, the table, the required fields and the guards, stamps the timest
 the version, writes the audit entry and runs the effects, all in one transaction; a refusal
 changes nothing.
 
-Process profiles (``full``, ``lite``, ``fits``, ``core``) choose which workflow is active.
-Switching profile (:func:`set_profile`) moves every record in a state the new profile lacks
-into the state that profile's ``remap`` names, and audits each move.
+Process profiles (``full``, ``lite``, ``fits``, ``core``) choose which workflow is active;
+switching (``core.profiles``) moves records in states the new profile lacks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 from django.utils import timezone
@@ -301,7 +299,7 @@ def state_of(obj: models.Model) -> State | None:
 # --- changing a state --------------------------------------------------------------------------
 
 
-def _has_field(model: type[models.Model], name: str) -> bool:
+def has_field(model: type[models.Model], name: str) -> bool:
     try:
         model._meta.get_field(name)
     except FieldDoesNotExist:
@@ -343,11 +341,11 @@ def apply_state(obj: models.Model, state: State, *, now: Any = None) -> list[str
     model = obj._meta.model
     touched = ["state"]
     obj.state = state.code  # type: ignore[attr-defined]
-    if _has_field(model, "state_category"):
+    if has_field(model, "state_category"):
         obj.state_category = state.category  # type: ignore[attr-defined]
         touched.append("state_category")
     for category, stamp in STAMPS.items():
-        if not _has_field(model, stamp):
+        if not has_field(model, stamp):
             continue
         if state.category == category and getattr(obj, stamp) is None:
             setattr(obj, stamp, now)
@@ -357,7 +355,7 @@ def apply_state(obj: models.Model, state: State, *, now: Any = None) -> list[str
             touched.append(stamp)
     closing_unresolved = (
         state.category == Category.CLOSED
-        and _has_field(model, "resolved_at")
+        and has_field(model, "resolved_at")
         and getattr(obj, "resolved_at", None) is None
     )
     if closing_unresolved:  # closed without a resolution step: resolved and closed at once
@@ -417,7 +415,7 @@ def _transition(
     _check_permission(actor, chosen.permission, locked)
     if (
         expected_version is not None
-        and _has_field(model, "version")
+        and has_field(model, "version")
         and locked.version != expected_version
     ):
         raise Conflict()
@@ -427,7 +425,7 @@ def _transition(
             {name: f"Cannot be set when you {chosen.label.lower()}." for name in sorted(unknown)}
         )
     tracked = ("state", *chosen.fields, *STAMPS.values())
-    tracked = tuple(name for name in dict.fromkeys(tracked) if _has_field(model, name))
+    tracked = tuple(name for name in dict.fromkeys(tracked) if has_field(model, name))
     before = audit.snapshot(locked, tracked)
     for name, value in values.items():
         setattr(locked, name, value)
@@ -447,10 +445,10 @@ def _transition(
             raise RuleViolation({"state": refusal})
     now = timezone.now()
     touched = [*values, *apply_state(locked, target, now=now)]
-    if _has_field(model, "version"):
+    if has_field(model, "version"):
         locked.version += 1
         touched.append("version")
-    if _has_field(model, "updated_at"):
+    if has_field(model, "updated_at"):
         locked.updated_at = now
         touched.append("updated_at")
     from steward.core.models import clean_changed
@@ -467,136 +465,6 @@ def _transition(
         for effect in _registry.effects.get(name, []):
             effect(locked, actor=actor, transition=chosen, previous=current)
     return locked
-
-
-# --- switching profile -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ProfileSwitch:
-    previous: str
-    profile: str
-    moved: Mapping[str, Mapping[tuple[str, str], int]]
-
-
-def _own_rows(model: type[models.Model]) -> models.QuerySet[Any]:
-    """The rows of ``model`` that follow its own workflow. With multi-table inheritance a
-    parent's table also holds the rows of its children (every incident is a ticket row),
-    and those follow their own model's workflow, so a registered child's rows are left out."""
-    rows = model._default_manager.all()
-    for label in registered_models():
-        child = apps.get_model(label)
-        if child is not model and issubclass(child, model) and not child._meta.proxy:
-            rows = rows.filter(**{f"{child._meta.model_name}__isnull": True})
-    return rows
-
-
-def plan_switch(profile: str) -> dict[str, dict[tuple[str, str], int]]:
-    """How many records of each model would move from which state to which."""
-    if profile not in PROFILES:
-        raise RuleViolation({"profile": f"Unknown profile {profile!r}."})
-    plan: dict[str, dict[tuple[str, str], int]] = {}
-    for label in registered_models():
-        target = workflow_for(label, profile)
-        model = apps.get_model(label)
-        counts = (
-            _own_rows(model)
-            .exclude(state__in=target.codes)
-            .values_list("state")
-            .annotate(n=models.Count("pk"))
-            .order_by()
-        )
-        moves = {(old, target.remap[old]): n for old, n in counts if old in target.remap}
-        stranded = [old for old, _ in counts if old not in target.remap]
-        if stranded:
-            raise RuleViolation(
-                {"profile": f"{label} has records in {stranded} that {profile!r} cannot hold."}
-            )
-        if moves:
-            plan[label] = moves
-    return plan
-
-
-AUDIT_BATCH = 2000
-
-
-@transaction.atomic
-def set_profile(*, actor: Any, profile: str) -> ProfileSwitch:
-    """Make ``profile`` active; records in states it lacks move as its ``remap`` says."""
-    from steward.core.models import AuditEntry, SiteSetting
-
-    if actor is not None and not actor.has_perm("core.change_sitesetting"):
-        raise Forbidden("Only administrators may change the process profile.")
-    setting, _ = SiteSetting.objects.select_for_update().get_or_create(
-        key=PROFILE_SETTING, defaults={"value": DEFAULT_PROFILE}
-    )
-    previous = setting.value if setting.value in PROFILES else DEFAULT_PROFILE
-    plan = plan_switch(profile)
-    now = timezone.now()
-    for label, moves in plan.items():
-        model = apps.get_model(label)
-        target = workflow_for(label, profile)
-        for (old, new), _count in moves.items():
-            state = target.state(new)
-            assert state is not None
-            rows = _own_rows(model).select_for_update(of=("self",)).filter(state=old)
-            ids = list(rows.values_list("pk", flat=True))
-            update: dict[str, Any] = {"state": new}
-            if _has_field(model, "state_category"):
-                update["state_category"] = state.category
-            if _has_field(model, "version"):
-                update["version"] = models.F("version") + 1
-            model._default_manager.filter(pk__in=ids).update(**update)
-            _record_moves(actor, model, ids, old, new, profile, AuditEntry)
-    setting.value = profile
-    setting.updated_at = now
-    setting.save()
-    txcache.forget(PROFILE_SETTING)
-    audit.record(
-        actor=actor,
-        action="process_profile.changed",
-        obj=setting,
-        changes={"value": [previous, profile]},
-        object_repr=f"process profile: {PROFILE_LABELS[profile]}",
-    )
-    return ProfileSwitch(previous=previous, profile=profile, moved=plan)
-
-
-def _record_moves(
-    actor: Any,
-    model: type[models.Model],
-    ids: Iterable[Any],
-    old: str,
-    new: str,
-    profile: str,
-    entry_model: Any,
-) -> None:
-    """One audit entry per moved record, written in batches (a switch may move many)."""
-    from steward.core import context
-
-    ctx = context.current()
-    person = actor if getattr(actor, "is_authenticated", False) else None
-    batch = []
-    for pk in ids:
-        batch.append(
-            entry_model(
-                actor=person,
-                actor_label=(getattr(person, "email", "") if person else "system")[:254],
-                source=ctx.source,
-                request_id=ctx.request_id,
-                remote_addr=ctx.remote_addr,
-                action=f"{model._meta.model_name}.remapped",
-                object_type=model._meta.label_lower,
-                object_id=str(pk),
-                object_repr=f"{model._meta.verbose_name} {pk}",
-                changes={"state": [old, new], "profile": profile},
-            )
-        )
-        if len(batch) >= AUDIT_BATCH:
-            entry_model.objects.bulk_create(batch)
-            batch = []
-    if batch:
-        entry_model.objects.bulk_create(batch)
 
 
 def state_labels() -> dict[str, str]:

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from steward.core import workflow
+from steward.core import profiles, workflow
 from steward.core.api.serializers import StewardSerializer
 
 
@@ -38,5 +38,5 @@ class ProcessProfileView(APIView):
             raise exceptions.PermissionDenied()
         body = ProcessProfileSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        switch = workflow.set_profile(actor=request.user, profile=body.validated_data["profile"])
+        switch = profiles.set_profile(actor=request.user, profile=body.validated_data["profile"])
         return Response(_body(switch.profile))

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from steward.accounts.tests.factories import make_admin, make_person
-from steward.core import txcache, workflow
+from steward.core import profiles, txcache, workflow
 from steward.tickets.models import Ticket
 from steward.tickets.tests.factories import make_ticket
 
@@ -45,7 +45,7 @@ def test_the_profile_is_read_once_per_transaction_and_a_switch_is_seen_at_once(
             assert workflow.active_profile() == "full"
             assert workflow.active_profile() == "full"
             assert workflow.is_enabled(Ticket)
-        workflow.set_profile(actor=admin, profile="lite")
+        profiles.set_profile(actor=admin, profile="lite")
         assert workflow.active_profile() == "lite"
     assert workflow.active_profile() == "lite"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from steward.core import workflow
+from steward.core import profiles, workflow
 from steward.core.errors import RuleViolation
 from steward.incidents.models import Incident
 from steward.incidents.tests.factories import make_assigned_incident, make_incident
@@ -49,7 +49,7 @@ def test_switching_profile_moves_held_incidents() -> None:
     )
     fresh = make_incident()
     # when the profile becomes "fits" (no on hold there)
-    workflow.set_profile(actor=None, profile="fits")
+    profiles.set_profile(actor=None, profile="fits")
     # then it is in progress, and new incidents follow the fits workflow
     assert Incident.objects.get(pk=incident.pk).state == "in_progress"
     assert Incident.objects.get(pk=fresh.pk).state == "new"
@@ -63,7 +63,7 @@ def test_switching_profile_moves_held_incidents() -> None:
 
 
 def test_core_closes_with_a_code_and_reopens_by_the_desk() -> None:
-    workflow.set_profile(actor=None, profile="core")
+    profiles.set_profile(actor=None, profile="core")
     incident, agent = make_assigned_incident()
     closed = workflow.transition(
         incident,

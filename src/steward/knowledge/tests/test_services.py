@@ -7,7 +7,7 @@ import io
 import pytest
 
 from steward.accounts.tests.factories import make_agent, make_person
-from steward.core import workflow
+from steward.core import profiles
 from steward.core.errors import Forbidden, NotFound, RuleViolation
 from steward.core.models import AuditEntry
 from steward.incidents.tests.factories import make_assigned_incident
@@ -87,7 +87,7 @@ def test_agents_submit_and_knowledge_managers_publish():
 
 
 def test_lite_profile_publishes_without_review():
-    workflow.set_profile(actor=None, profile="lite")
+    profiles.set_profile(actor=None, profile="lite")
     article = make_article()
     article = services.transition_article(
         actor=article.created_by, article=article, to=ArticleState.PUBLISHED

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from steward.accounts.demo import load_demo
-from steward.core import demo, workflow
+from steward.core import demo, profiles
 from steward.core.errors import RuleViolation
 from steward.problems import services
 from steward.problems.models import Problem
@@ -18,7 +18,7 @@ def test_switching_to_lite_moves_problems_into_its_states() -> None:
     manager = make_problem_manager()
     problem = make_problem()
     services.transition_problem(actor=manager, problem=problem, to="assessed")
-    workflow.set_profile(actor=None, profile="lite")
+    profiles.set_profile(actor=None, profile="lite")
     assert Problem.objects.get(pk=problem.pk).state == "new"
     moved = services.transition_problem(
         actor=manager, problem=Problem.objects.get(pk=problem.pk), to="root_cause_analysis"
@@ -28,7 +28,7 @@ def test_switching_to_lite_moves_problems_into_its_states() -> None:
 
 def test_in_fits_a_problem_goes_straight_to_known_error_with_the_same_guard() -> None:
     manager = make_problem_manager()
-    workflow.set_profile(actor=None, profile="fits")
+    profiles.set_profile(actor=None, profile="fits")
     problem = make_problem()
     with pytest.raises(RuleViolation):
         services.transition_problem(actor=manager, problem=problem, to="known_error")
@@ -40,7 +40,7 @@ def test_in_fits_a_problem_goes_straight_to_known_error_with_the_same_guard() ->
 
 
 def test_core_practice_has_no_problem_management() -> None:
-    workflow.set_profile(actor=None, profile="core")
+    profiles.set_profile(actor=None, profile="core")
     with pytest.raises(RuleViolation):
         services.open_problem(actor=make_problem_manager(), title="Mail stops")
     assert not Problem.objects.exists()

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from steward.accounts.tests.factories import make_admin, make_agent, make_person
-from steward.core import workflow
+from steward.core import profiles, workflow
 from steward.core.errors import Conflict, Forbidden, NotFound, RuleViolation
 from steward.core.models import AuditEntry
 from steward.core.workflow import Category, State, Transition, Workflow
@@ -141,8 +141,8 @@ def test_switching_profile_remaps_and_audits_and_never_strands_a_ticket() -> Non
     )
     fresh = make_ticket()
     with pytest.raises(Forbidden):
-        workflow.set_profile(actor=agent, profile="fits")
-    switch = workflow.set_profile(actor=admin, profile="fits")
+        profiles.set_profile(actor=agent, profile="fits")
+    switch = profiles.set_profile(actor=admin, profile="fits")
     assert switch.previous == "full"
     assert workflow.active_profile() == "fits"
     on_hold.refresh_from_db()
@@ -178,7 +178,7 @@ TARGETS = sorted({s.code for wf in WORKFLOWS.values() for s in wf.states})
 def test_random_walks_stay_in_the_table(profile: str, steps: list[tuple[str, bool, bool]]) -> None:
     """Random transitions never reach an undeclared state; every accepted one is audited
     with the move it made; every refused one changes nothing."""
-    workflow.set_profile(actor=None, profile=profile)
+    profiles.set_profile(actor=None, profile=profile)
     declared = WORKFLOWS[profile]
     ticket, agent = make_assigned_ticket()
     for target, with_resolution, stale in steps:
@@ -209,4 +209,4 @@ def test_random_walks_stay_in_the_table(profile: str, steps: list[tuple[str, boo
         entry = AuditEntry.objects.for_object(ticket).order_by("-id").first()
         assert entry is not None and entry.action == "ticket.transitioned"
         assert entry.changes["state"] == [before.state, target]
-    workflow.set_profile(actor=None, profile="full")
+    profiles.set_profile(actor=None, profile="full")

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from steward.core import context, workflow
+from steward.core import context, profiles, workflow
 from steward.core.errors import RuleViolation
 
 
@@ -26,7 +26,7 @@ class Command(BaseCommand):
             return
         with context.acting("cli"):
             try:
-                switch = workflow.set_profile(actor=None, profile=options["profile"])
+                switch = profiles.set_profile(actor=None, profile=options["profile"])
             except RuleViolation as exc:
                 raise CommandError(" ".join(exc.messages)) from exc
         moved = sum(n for moves in switch.moved.values() for n in moves.values())
