@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.tickets_prepare import _service_levels
+from bench.tickets_sla import service_levels
 from steward.accounts.tests.factories import make_agent, make_organisation, make_person, make_team
 from steward.incidents import services as incidents
 from steward.sla.models import Agreement, SlaClock
@@ -19,7 +19,7 @@ def test_every_requester_organisation_gets_an_sla_and_the_team_an_ola() -> None:
     agent = make_agent()
     team = make_team(members=[agent])
     # when the bench sets up service levels
-    made = _service_levels([p.pk for p in requesters], team.pk)
+    made = service_levels([p.pk for p in requesters], team.pk)
     # then two SLAs and one OLA exist, and an incident of theirs for the team gets three clocks
     assert made == 3
     assert sorted(Agreement.objects.values_list("kind", flat=True)) == ["ola", "sla", "sla"]
