@@ -9,7 +9,7 @@ class ProblemsConfig(AppConfig):
     verbose_name = "Problems"
 
     def ready(self) -> None:
-        from steward.core import demo, workflow
+        from steward.core import demo, slots, workflow
         from steward.problems import demo as problems_demo
         from steward.problems import hooks, services
         from steward.problems.models import Problem
@@ -32,6 +32,7 @@ class ProblemsConfig(AppConfig):
             problem_panels.incident_panel,
         )
         demo.register("problems", problems_demo.load)
+        slots.register("incidents.incident_form", "problems/_known_errors_slot.html")
         _register_navigation()
 
 

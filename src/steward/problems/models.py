@@ -50,6 +50,50 @@ class ProblemQuerySet(ScopedQuerySet["Problem"]):
         return found
 
 
+#: Words shorter than this say little about an incident ("the", "is", "on").
+SUGGEST_MIN_WORD = 4
+#: How many known errors a suggestion weighs (the newest that share a word with the text).
+SUGGEST_CANDIDATES = 200
+
+
+def suggested_known_errors(
+    queryset: ProblemQuerySet, text: str, *, limit: int = 5
+) -> list[Problem]:
+    """The known errors of ``queryset`` most like ``text`` (what is typed into an incident):
+    those sharing the most of its words, a word in the title counting twice; newest first on
+    a tie. One query; an empty list when the text has no telling word."""
+    words: list[str] = []
+    for raw in text.casefold().split():
+        word = raw.strip(".,;:!?()[]{}<>\"'")
+        if len(word) >= SUGGEST_MIN_WORD and word not in words:
+            words.append(word)
+    words = words[:8]
+    if not words:
+        return []
+    shares = Q()
+    for word in words:
+        shares |= (
+            Q(title__icontains=word)
+            | Q(description__icontains=word)
+            | Q(root_cause__icontains=word)
+            | Q(workaround__icontains=word)
+        )
+    candidates = list(
+        queryset.known_errors()
+        .filter(shares)
+        .only("number", "title", "description", "root_cause", "workaround", "known_error_at")
+        .order_by("-known_error_at", "-id")[:SUGGEST_CANDIDATES]
+    )
+
+    def score(problem: Problem) -> int:
+        title = problem.title.casefold()
+        body = f"{problem.description} {problem.root_cause} {problem.workaround}".casefold()
+        return sum(2 * (w in title) + (w in body) for w in words)
+
+    ranked = sorted(candidates, key=score, reverse=True)  # stable: newest first on a tie
+    return ranked[:limit]
+
+
 class Problem(Ticket):
     """The unknown cause of one or more incidents (ITIL), as a ticket.
 

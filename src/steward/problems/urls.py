@@ -8,6 +8,7 @@ urlpatterns = [
     path("", problems.problem_list, name="problem_list"),
     path("new/", problems.problem_create, name="problem_create"),
     path("known-errors/", problems.known_error_list, name="known_error_list"),
+    path("known-errors/suggest/", problems.known_error_suggest, name="known_error_suggest"),
     path(
         "incident/<str:incident_number>/link/",
         problems.link_to_problem,

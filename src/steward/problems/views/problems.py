@@ -24,7 +24,7 @@ from steward.problems import forms as f
 from steward.problems import services
 from steward.problems.choices import RcaMethod
 from steward.problems.filters import KnownErrorFilterSet, ProblemFilterSet
-from steward.problems.models import Problem
+from steward.problems.models import Problem, suggested_known_errors
 
 PER_PAGE = 50
 SHOWN_FILTERS = (
@@ -132,6 +132,16 @@ def problem_list(request: HttpRequest) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "problems/_problem_rows.html", context)
     return render(request, "problems/problem_list.html", context)
+
+
+@login_required
+def known_error_suggest(request: HttpRequest) -> HttpResponse:
+    """Known errors like what is being typed into the incident form (an htmx fragment)."""
+    user = me(request)
+    require_viewer(user)
+    text = f"{request.GET.get('title', '')} {request.GET.get('description', '')}"[:2000]
+    known = suggested_known_errors(Problem.objects.visible_to(user), text)
+    return render(request, "problems/_known_error_suggestions.html", {"known_errors": known})
 
 
 @login_required
