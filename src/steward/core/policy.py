@@ -201,6 +201,13 @@ def can_add(user: Any, model: type[models.Model], *, owner: Any = None) -> bool:
     )
 
 
+def require_model(user: Any, model: type[models.Model], action: str = "view") -> None:
+    """Pages of a model exist only for holders of its ``action`` permission: ``NotFound``
+    (404) for everybody else, so the page reveals nothing."""
+    if not has_model_permission(user, model, action):
+        raise NotFound(f"{model._meta.verbose_name} not found")
+
+
 def require(user: Any, action: str, obj: models.Model) -> None:
     """Raise ``NotFound`` if ``user`` cannot see ``obj``, ``Forbidden`` if they may not act."""
     if not can(user, "view", obj):

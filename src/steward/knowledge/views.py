@@ -42,8 +42,7 @@ PER_PAGE = 25
 def _staff(request: HttpRequest) -> Person:
     """The person, who must read the knowledge base as staff (requesters use the portal)."""
     user = actor_of(request)
-    if not policy.has_model_permission(user, Article, "view"):
-        raise NotFound("page not found")
+    policy.require_model(user, Article, "view")
     return user
 
 

@@ -16,9 +16,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from steward.accounts.forms import apply_rule_violation
-from steward.accounts.models import Person
+from steward.accounts.models import Person, actor_of
 from steward.core import policy
-from steward.core.errors import NotFound, RuleViolation
+from steward.core.errors import RuleViolation
 from steward.core.paging import CappedPaginator
 from steward.sla import services
 from steward.sla.filters import AgreementFilterSet
@@ -28,24 +28,13 @@ from steward.sla.models import Agreement, BusinessCalendar, SlaClock, Target
 PER_PAGE = 50
 
 
-def _me(request: HttpRequest) -> Person:
-    user = request.user
-    assert isinstance(user, Person)
-    return user
-
-
-def _require_view(user: Person, model: type[Any]) -> None:
-    if not policy.has_model_permission(user, model, "view"):
-        raise NotFound(f"{model._meta.verbose_name} not found")
-
-
 # --- agreements -------------------------------------------------------------------------------
 
 
 @login_required
 def agreement_list(request: HttpRequest) -> HttpResponse:
-    user = _me(request)
-    _require_view(user, Agreement)
+    user = actor_of(request)
+    policy.require_model(user, Agreement)
     rows = (
         Agreement.objects.visible_to(user)
         .select_related("customer", "team", "supplier", "calendar")
@@ -83,15 +72,15 @@ def _agreement_form_page(
 
 @login_required
 def agreement_create(request: HttpRequest) -> HttpResponse:
-    user = _me(request)
-    _require_view(user, Agreement)
+    user = actor_of(request)
+    policy.require_model(user, Agreement)
     policy.require_add(user, Agreement)
     return _agreement_form_page(request, user, None)
 
 
 @login_required
 def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     agreement = policy.get_for(user, Agreement.objects.all(), pk)
     policy.require(user, "change", agreement)
     return _agreement_form_page(request, user, agreement)
@@ -99,7 +88,7 @@ def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     agreement = policy.get_for(
         user,
         Agreement.objects.select_related("customer", "team", "supplier", "calendar"),
@@ -148,7 +137,7 @@ def _target_form_page(
 
 @login_required
 def target_create(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     agreement = policy.get_for(user, Agreement.objects.select_related("calendar"), pk)
     policy.require_add(user, Target)
     return _target_form_page(request, user, agreement, None)
@@ -156,7 +145,7 @@ def target_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     target = policy.get_for(user, Target.objects.select_related("agreement__calendar"), pk)
     policy.require(user, "change", target)
     return _target_form_page(request, user, target.agreement, target)
@@ -167,8 +156,8 @@ def target_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def calendar_list(request: HttpRequest) -> HttpResponse:
-    user = _me(request)
-    _require_view(user, BusinessCalendar)
+    user = actor_of(request)
+    policy.require_model(user, BusinessCalendar)
     calendars = BusinessCalendar.objects.visible_to(user).annotate(
         agreement_count=Count("agreements")
     )
@@ -200,15 +189,15 @@ def _calendar_form_page(
 
 @login_required
 def calendar_create(request: HttpRequest) -> HttpResponse:
-    user = _me(request)
-    _require_view(user, BusinessCalendar)
+    user = actor_of(request)
+    policy.require_model(user, BusinessCalendar)
     policy.require_add(user, BusinessCalendar)
     return _calendar_form_page(request, user, None)
 
 
 @login_required
 def calendar_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     calendar = policy.get_for(user, BusinessCalendar.objects.all(), pk)
     policy.require(user, "change", calendar)
     return _calendar_form_page(request, user, calendar)
@@ -222,8 +211,8 @@ def compliance_report(request: HttpRequest) -> HttpResponse:
     """Met and breached clocks per agreement, metric, priority and month; CSV on request."""
     from steward.sla.services import reports
 
-    user = _me(request)
-    _require_view(user, SlaClock)
+    user = actor_of(request)
+    policy.require_model(user, SlaClock)
     today = timezone.localdate()
     initial = {"since": today.replace(day=1), "until": today}
     form = ComplianceForm(request.GET or None, initial=initial)

@@ -23,19 +23,21 @@ from steward.accounts import admin_forms as f
 from steward.accounts import services
 from steward.accounts.filters import OrganisationFilterSet, PersonFilterSet, TeamFilterSet
 from steward.accounts.forms import apply_rule_violation
-from steward.accounts.models import ApiToken, Organisation, Person, Role, Team, TeamMembership
+from steward.accounts.models import (
+    ApiToken,
+    Organisation,
+    Person,
+    Role,
+    Team,
+    TeamMembership,
+    actor_of,
+)
 from steward.core import policy
 from steward.core.errors import RuleViolation
 from steward.core.models import AuditEntry
 
 PER_PAGE = 50
 RECENT_AUDIT_ENTRIES = 20
-
-
-def _me(request: HttpRequest) -> Person:
-    user = request.user
-    assert isinstance(user, Person)
-    return user
 
 
 def _page(request: HttpRequest, rows: QuerySet[Any] | Sequence[Any]) -> Page[Any]:
@@ -76,7 +78,7 @@ def _save_form(
 
 @login_required
 def person_list(request: HttpRequest) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     people = _visible(
         Person.objects.select_related("organisation").prefetch_related(
             Prefetch("roles", queryset=Role.objects.only("id", "code", "name"))
@@ -95,7 +97,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def person_create(request: HttpRequest) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     policy.require_add(user, Person)
     form = f.PersonCreateForm(request.POST or None, user=user)
     return _save_form(
@@ -110,7 +112,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     person = policy.get_for(user, Person.objects.select_related("organisation"), pk)
     may_change = policy.can(user, "change", person)
     may_administer = may_change and f.may_grant_roles(user)
@@ -143,7 +145,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     person = policy.get_for(user, Person.objects.all(), pk)
     policy.require(user, "change", person)
     form = f.PersonEditForm(request.POST or None, user=user, person=person)
@@ -160,7 +162,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def person_password(request: HttpRequest, pk: int) -> HttpResponse:
     """An administrator sets someone's password (people change their own on their profile)."""
-    user = _me(request)
+    user = actor_of(request)
     person = policy.get_for(user, Person.objects.all(), pk)
     if person.pk == user.pk:
         return redirect("accounts:password")
@@ -185,7 +187,7 @@ def person_password(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def person_reset_second_factor(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     person = policy.get_for(user, Person.objects.all(), pk)
     try:
         services.remove_second_factor(actor=user, person=person)
@@ -209,7 +211,7 @@ def _with_indent(organisations: Page[Any]) -> Page[Any]:
 
 @login_required
 def organisation_list(request: HttpRequest) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     organisations = _visible(Organisation.objects.order_by("path"), user)
     filters = OrganisationFilterSet(request.GET, queryset=organisations)
     f.prepare_organisation_filters(filters.form, user)
@@ -223,7 +225,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def organisation_create(request: HttpRequest) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     policy.require_add(user, Organisation)
     form = f.OrganisationForm(request.POST or None, user=user)
     return _save_form(
@@ -238,7 +240,7 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     organisation = policy.get_for(user, Organisation.objects.select_related("parent"), pk)
     parent = organisation.parent
     context = {
@@ -254,7 +256,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     organisation = policy.get_for(user, Organisation.objects.all(), pk)
     policy.require(user, "change", organisation)
     form = f.OrganisationEditForm(request.POST or None, user=user, organisation=organisation)
@@ -275,7 +277,7 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def team_list(request: HttpRequest) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     teams = _visible(Team.objects.select_related("lead", "organisation"), user)
     filters = TeamFilterSet(request.GET, queryset=teams)
     f.prepare_team_filters(filters.form, user)
@@ -292,7 +294,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def team_create(request: HttpRequest) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     policy.require_add(user, Team)
     form = f.TeamForm(request.POST or None, user=user)
     return _save_form(
@@ -308,7 +310,7 @@ def team_create(request: HttpRequest) -> HttpResponse:
 def _render_team(
     request: HttpRequest, team: Team, member_form: f.TeamMemberForm | None = None
 ) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     may_change = policy.can(user, "change", team)
     if member_form is None and may_change:
         member_form = f.TeamMemberForm(user=user, team=team)
@@ -331,14 +333,16 @@ def _render_team(
 
 @login_required
 def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    team = policy.get_for(_me(request), Team.objects.select_related("organisation", "lead"), pk)
+    team = policy.get_for(
+        actor_of(request), Team.objects.select_related("organisation", "lead"), pk
+    )
     return _render_team(request, team)
 
 
 @login_required
 def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Team managers change everything; a team's lead its description and e-mail."""
-    user = _me(request)
+    user = actor_of(request)
     team = policy.get_for(user, Team.objects.all(), pk)
     policy.require(user, "change", team)
     form: f.TeamEditForm | f.TeamLeadEditForm
@@ -359,7 +363,7 @@ def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def team_member_add(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     team = policy.get_for(user, Team.objects.select_related("organisation", "lead"), pk)
     form = f.TeamMemberForm(request.POST, user=user, team=team)
     if form.is_valid():
@@ -377,7 +381,7 @@ def team_member_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def team_member_remove(request: HttpRequest, pk: int, person_id: int) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     team = policy.get_for(user, Team.objects.all(), pk)
     person = policy.get_for(user, Person.objects.filter(memberships__team=team), person_id)
     try:
@@ -394,7 +398,7 @@ def team_member_remove(request: HttpRequest, pk: int, person_id: int) -> HttpRes
 
 @login_required
 def role_list(request: HttpRequest) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     people = _visible(Person.objects.all(), user).values("pk")
     roles = (
         _visible(Role.objects.order_by("id"), user)
@@ -407,7 +411,7 @@ def role_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def role_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A role's permissions and holders; administrators toggle its second-factor demand."""
-    user = _me(request)
+    user = actor_of(request)
     role = policy.get_for(user, Role.objects.all(), pk)
     may_change = policy.can(user, "change", role)
     form = f.RoleSecondFactorForm(

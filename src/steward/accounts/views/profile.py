@@ -19,20 +19,14 @@ from steward.accounts.forms import (
     VerifyForm,
     apply_rule_violation,
 )
-from steward.accounts.models import ApiToken, Person
+from steward.accounts.models import ApiToken, actor_of
 from steward.core import policy
 from steward.core.errors import RuleViolation
 
 
-def _me(request: HttpRequest) -> Person:
-    user = request.user
-    assert isinstance(user, Person)
-    return user
-
-
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    person = _me(request)
+    person = actor_of(request)
     context = {
         "person": person,
         "teams": person.teams.all(),
@@ -45,7 +39,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def change_password(request: HttpRequest) -> HttpResponse:
-    person = _me(request)
+    person = actor_of(request)
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -74,7 +68,7 @@ def _qr_svg(device: TOTPDevice) -> str:
 @login_required
 def second_factor(request: HttpRequest) -> HttpResponse:
     """Enrol, confirm or remove the TOTP second factor."""
-    person = _me(request)
+    person = actor_of(request)
     form = VerifyForm(request.POST or None)
     pending = TOTPDevice.objects.filter(user=person, confirmed=False).first()
     if request.method == "POST":
@@ -115,7 +109,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
 @login_required
 def tokens(request: HttpRequest) -> HttpResponse:
     """List, create (secret shown once) and revoke one's own API tokens."""
-    person = _me(request)
+    person = actor_of(request)
     form = ApiTokenForm(request.POST or None)
     new_secret = ""
     if request.method == "POST" and form.is_valid():
@@ -141,7 +135,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _me(request)
+    person = actor_of(request)
     token = policy.get_for(person, ApiToken.objects.filter(person=person), pk, "delete")
     services.revoke_api_token(actor=person, token=token)
     messages.success(request, f"Token “{token.name}” revoked.")

@@ -9,10 +9,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from steward.accounts.models import actor_of
 from steward.cmdb import services
 from steward.cmdb.forms import BaselineForm
 from steward.cmdb.models import Baseline
-from steward.cmdb.views.common import PER_PAGE, me
+from steward.cmdb.views.common import PER_PAGE
 from steward.cmdb.views.items import _require_reader, get_ci
 from steward.core import policy
 from steward.core.errors import RuleViolation
@@ -21,7 +22,7 @@ from steward.core.paging import CappedPaginator
 
 @login_required
 def baseline_list(request: HttpRequest) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     _require_reader(user)
     rows = Baseline.objects.visible_to(user).select_related("root", "created_by")
     page = CappedPaginator(rows, PER_PAGE).get_page(request.GET.get("page"))
@@ -31,7 +32,7 @@ def baseline_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def baseline_create(request: HttpRequest, pk: int) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     item = get_ci(user, pk)
     form = BaselineForm(request.POST)
     if not form.is_valid():
@@ -48,7 +49,7 @@ def baseline_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def baseline_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     _require_reader(user)
     baseline = policy.get_for(user, Baseline.objects.select_related("root", "created_by"), pk)
     others = (

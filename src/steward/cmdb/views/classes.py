@@ -13,11 +13,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from steward.accounts.models import actor_of
 from steward.cmdb import services
 from steward.cmdb.attributes import definitions_for
 from steward.cmdb.forms import AttributeDefinitionForm, CITypeForm, RelationshipTypeForm
 from steward.cmdb.models import AttributeDefinition, CIType, RelationshipType
-from steward.cmdb.views.common import me, save_form
+from steward.cmdb.views.common import save_form
 from steward.cmdb.views.items import _require_reader
 from steward.core import policy
 from steward.core.errors import RuleViolation
@@ -25,7 +26,7 @@ from steward.core.errors import RuleViolation
 
 @login_required
 def citype_list(request: HttpRequest) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     _require_reader(user)
     classes = list(
         CIType.objects.visible_to(user)
@@ -53,7 +54,7 @@ def citype_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def citype_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     _require_reader(user)
     ci_type = policy.get_for(user, CIType.objects.select_related("parent"), pk)
     may_change = policy.can(user, "change", ci_type)
@@ -69,7 +70,7 @@ def citype_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def citype_create(request: HttpRequest) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     policy.require_add(user, CIType)
     form = CITypeForm(request.POST or None)
     return save_form(
@@ -84,7 +85,7 @@ def citype_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def citype_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     ci_type = policy.get_for(user, CIType.objects.all(), pk)
     policy.require(user, "change", ci_type)
     form = CITypeForm(request.POST or None, ci_type=ci_type)
@@ -100,7 +101,7 @@ def citype_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def attribute_create(request: HttpRequest, pk: int) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     ci_type = policy.get_for(user, CIType.objects.all(), pk)
     policy.require(user, "change", ci_type)
     form = AttributeDefinitionForm(request.POST or None)
@@ -117,7 +118,7 @@ def attribute_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def attribute_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     definition = policy.get_for(user, AttributeDefinition.objects.select_related("ci_type"), pk)
     ci_type = definition.ci_type
     policy.require(user, "change", ci_type)
@@ -136,7 +137,7 @@ def attribute_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def attribute_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     definition = policy.get_for(user, AttributeDefinition.objects.select_related("ci_type"), pk)
     ci_type = definition.ci_type
     try:
@@ -150,7 +151,7 @@ def attribute_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def relationshiptype_list(request: HttpRequest) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     _require_reader(user)
     types = RelationshipType.objects.visible_to(user).prefetch_related(
         Prefetch("source_types", queryset=CIType.objects.only("id", "name")),
@@ -166,7 +167,7 @@ def relationshiptype_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def relationshiptype_create(request: HttpRequest) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     policy.require_add(user, RelationshipType)
     form = RelationshipTypeForm(request.POST or None)
     return save_form(
@@ -182,7 +183,7 @@ def relationshiptype_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def relationshiptype_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     relationship_type = policy.get_for(user, RelationshipType.objects.all(), pk)
     policy.require(user, "change", relationship_type)
     form = RelationshipTypeForm(request.POST or None, relationship_type=relationship_type)

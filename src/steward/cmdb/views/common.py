@@ -10,17 +10,10 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from steward.accounts.models import Person
 from steward.cmdb.forms import apply_violation
 from steward.core.errors import RuleViolation
 
 PER_PAGE = 50
-
-
-def me(request: HttpRequest) -> Person:
-    user = request.user
-    assert isinstance(user, Person)
-    return user
 
 
 def save_form(

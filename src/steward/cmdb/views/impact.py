@@ -8,10 +8,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from steward.accounts.models import actor_of
 from steward.cmdb import impact
 from steward.cmdb.forms import ImpactForm
 from steward.cmdb.models import ConfigurationItem
-from steward.cmdb.views.common import me
 from steward.cmdb.views.items import _require_reader, get_ci
 from steward.core import policy
 
@@ -21,7 +21,7 @@ PANEL_DEPTH = 5
 
 @login_required
 def ci_impact(request: HttpRequest, pk: int) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     _require_reader(user)
     item = get_ci(user, pk)
     form = ImpactForm({"direction": "downstream", "depth": "3", **request.GET.dict()})
@@ -43,7 +43,7 @@ def ci_impact(request: HttpRequest, pk: int) -> HttpResponse:
 def incident_panel_context(request: HttpRequest, ticket: Any) -> dict[str, Any] | None:
     """The business services an incident hits: those reached downstream from its CI, and
     the service it names. Shown to people who may read CIs."""
-    user = me(request)
+    user = actor_of(request)
     if not policy.has_model_permission(user, ConfigurationItem, "view"):
         return None
     visible = ConfigurationItem.objects.visible_to(user).select_related("ci_type")
@@ -77,7 +77,7 @@ def quality(request: HttpRequest) -> HttpResponse:
     """The data-quality report of the CIs the person may see."""
     from steward.cmdb.quality import LIMIT, quality_report
 
-    user = me(request)
+    user = actor_of(request)
     _require_reader(user)
     context = {"report": quality_report(user=user), "limit": LIMIT}
     return render(request, "cmdb/quality.html", context)

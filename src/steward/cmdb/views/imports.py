@@ -6,17 +6,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from steward.accounts.models import actor_of
 from steward.cmdb import imports
 from steward.cmdb.forms import ImportForm, apply_violation
 from steward.cmdb.models import ConfigurationItem
-from steward.cmdb.views.common import me
 from steward.core import policy
 from steward.core.errors import RuleViolation
 
 
 @login_required
 def import_upload(request: HttpRequest) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     policy.require_add(user, ConfigurationItem)
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None

@@ -17,15 +17,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from steward.accounts.models import Organisation, Person, Team
+from steward.accounts.models import Organisation, Person, Team, actor_of
 from steward.cmdb import history, services
 from steward.cmdb.attributes import definitions_for
 from steward.cmdb.filters import ConfigurationItemFilterSet
 from steward.cmdb.forms import AsOfForm, BaselineForm, ConfigurationItemForm, RelationshipForm
 from steward.cmdb.models import Baseline, CIType, ConfigurationItem, Relationship
-from steward.cmdb.views.common import PER_PAGE, me, save_form
+from steward.cmdb.views.common import PER_PAGE, save_form
 from steward.core import policy
-from steward.core.errors import NotFound, RuleViolation
+from steward.core.errors import RuleViolation
 from steward.core.paging import CappedPaginator
 
 HISTORY_SHOWN = 50
@@ -33,13 +33,12 @@ HISTORY_SHOWN = 50
 
 def _require_reader(user: Person) -> None:
     """The CMDB's pages are for staff who read CIs (requesters see theirs on tickets)."""
-    if not policy.has_model_permission(user, ConfigurationItem, "view"):
-        raise NotFound("page not found")
+    policy.require_model(user, ConfigurationItem, "view")
 
 
 @login_required
 def ci_list(request: HttpRequest) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     _require_reader(user)
     filters = ConfigurationItemFilterSet(
         request.GET, queryset=ConfigurationItem.objects.visible_to(user), request=request
@@ -138,7 +137,7 @@ def _past(item: ConfigurationItem, request: HttpRequest) -> tuple[AsOfForm, Any]
 
 @login_required
 def ci_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     _require_reader(user)
     item = get_ci(user, pk)
     may_change = policy.can(user, "change", item)
@@ -164,7 +163,7 @@ def ci_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def ci_create(request: HttpRequest) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     policy.require_add(user, ConfigurationItem)
     class_id = str(request.POST.get("ci_type") or request.GET.get("ci_type") or "")
     ci_type = CIType.objects.filter(pk=int(class_id)).first() if class_id.isdigit() else None
@@ -184,7 +183,7 @@ def ci_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def ci_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     item = get_ci(user, pk)
     policy.require(user, "change", item)
     item = (
@@ -208,7 +207,7 @@ def ci_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def relationship_add(request: HttpRequest, pk: int) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     item = get_ci(user, pk)
     policy.require(user, "change", item)
     form = RelationshipForm(request.POST, user=user)
@@ -237,7 +236,7 @@ def relationship_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def relationship_delete(request: HttpRequest, pk: int, rel: int) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     item = get_ci(user, pk)
     relationship = policy.get_for(user, Relationship.objects.touching(item), rel)
     services.delete_relationship(actor=user, relationship=relationship)

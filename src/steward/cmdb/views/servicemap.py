@@ -7,15 +7,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from steward.accounts.models import actor_of
 from steward.cmdb import servicemap
 from steward.cmdb.choices import MAX_IMPACT_DEPTH
-from steward.cmdb.views.common import me
 from steward.cmdb.views.items import _require_reader, get_ci
 
 
 @login_required
 def service_map(request: HttpRequest, pk: int) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     _require_reader(user)
     item = get_ci(user, pk)
     depth = request.GET.get("depth", "4")

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from steward.accounts.forms import apply_rule_violation
-from steward.accounts.models import Person
+from steward.accounts.models import Person, actor_of
 from steward.core import policy, workflow
 from steward.core.errors import Conflict, Forbidden, NotFound, RuleViolation
 from steward.core.paging import CappedPaginator
@@ -54,16 +54,10 @@ SORTS = {
 }
 
 
-def me(request: HttpRequest) -> Person:
-    user = request.user
-    assert isinstance(user, Person)
-    return user
-
-
 def get_incident(request: HttpRequest, number: str) -> Incident:
     """The incident by number, through the policy (404 when unseen or unknown)."""
     incident = (
-        Incident.objects.visible_to(me(request))
+        Incident.objects.visible_to(actor_of(request))
         .select_related("requester", "team", "assignee", "major_manager", "category")
         .filter(number=number)
         .first()
@@ -74,15 +68,14 @@ def get_incident(request: HttpRequest, number: str) -> Incident:
 
 
 def _require_staff(user: Person) -> None:
-    if not policy.has_model_permission(user, Incident, "change"):
-        raise NotFound("page not found")
+    policy.require_model(user, Incident, "change")
 
 
 # --- lists ------------------------------------------------------------------------------------
 
 
 def _listing(request: HttpRequest, *, major_only: bool = False) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     _require_staff(user)
     data = request.GET.copy()
     if "is_open" not in data and "state_category" not in data:
@@ -148,7 +141,7 @@ def major_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def incident_create(request: HttpRequest) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     _require_staff(user)
     form = f.IncidentForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
@@ -183,7 +176,7 @@ def _priority_label(impact: Any, urgency: Any) -> str:
 @login_required
 def subcategory_options(request: HttpRequest) -> HttpResponse:
     """The subcategory select for the chosen category (htmx swaps it in)."""
-    user = me(request)
+    user = actor_of(request)
     _require_staff(user)
     form = f.IncidentForm(
         {"category": request.GET.get("category", "")} if request.GET.get("category") else None,
@@ -195,7 +188,7 @@ def subcategory_options(request: HttpRequest) -> HttpResponse:
 @login_required
 def priority_preview(request: HttpRequest) -> HttpResponse:
     """The priority impact x urgency gives (htmx shows it while the form is filled in)."""
-    _require_staff(me(request))
+    _require_staff(actor_of(request))
     label = _priority_label(request.GET.get("impact"), request.GET.get("urgency"))
     return render(request, "incidents/_priority.html", {"priority": label})
 
@@ -206,7 +199,7 @@ def priority_preview(request: HttpRequest) -> HttpResponse:
 def panel_context(request: HttpRequest, ticket: Any) -> dict[str, Any] | None:
     """What the incident panel shows: for staff only (requesters read customers updates as
     replies in the timeline)."""
-    user = me(request)
+    user = actor_of(request)
     if not policy.has_model_permission(user, Incident, "change"):
         return None
     incident: Incident = ticket
@@ -270,7 +263,7 @@ def rerender(request: HttpRequest, incident: Incident, **bound: Any) -> HttpResp
 @login_required
 @require_POST
 def reassign(request: HttpRequest, number: str) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     incident = get_incident(request, number)
     form = f.ReassignForm(request.POST, user=user)
     if form.is_valid():
@@ -296,7 +289,7 @@ def reassign(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_POST
 def escalate(request: HttpRequest, number: str) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     incident = get_incident(request, number)
     try:
         incident = services.escalate(actor=user, incident=incident)

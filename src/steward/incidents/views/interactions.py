@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from steward.accounts.forms import apply_rule_violation
+from steward.accounts.models import actor_of
 from steward.core import policy
 from steward.core.errors import Forbidden, NotFound, RuleViolation
 from steward.incidents import forms as f
@@ -22,14 +23,13 @@ from steward.incidents.choices import InteractionOutcome
 from steward.incidents.filters import InteractionFilterSet
 from steward.incidents.models import Incident, Interaction
 from steward.incidents.services import interactions, reports
-from steward.incidents.views.incidents import me
 
 PER_PAGE = 50
 
 
 def get_interaction(request: HttpRequest, number: str) -> Interaction:
     interaction = (
-        Interaction.objects.visible_to(me(request))
+        Interaction.objects.visible_to(actor_of(request))
         .select_related("caller", "agent", "team", "organisation", "incident")
         .filter(number=number)
         .first()
@@ -42,7 +42,7 @@ def get_interaction(request: HttpRequest, number: str) -> Interaction:
 @login_required
 def interaction_list(request: HttpRequest) -> HttpResponse:
     """The contacts one may see; the desk also logs new ones here."""
-    user = me(request)
+    user = actor_of(request)
     may_log = policy.can_add(user, Interaction)
     form = f.InteractionForm(request.POST or None, user=user) if may_log else None
     if request.method == "POST":
@@ -67,7 +67,7 @@ def _log(request: HttpRequest, form: f.InteractionForm) -> HttpResponse | None:
     """Log the contact and end it the way the pressed button says (all or nothing)."""
     if not form.is_valid():
         return None
-    user = me(request)
+    user = actor_of(request)
     data = form.cleaned_data
     try:
         with transaction.atomic():
@@ -103,7 +103,7 @@ def _log(request: HttpRequest, form: f.InteractionForm) -> HttpResponse | None:
 def _render_detail(
     request: HttpRequest, interaction: Interaction, status: int = 200, **forms: object
 ) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     context = {
         "interaction": interaction,
         "may_change": interaction.is_open and policy.can(user, "change", interaction),
@@ -122,7 +122,7 @@ def interaction_detail(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def interaction_end(request: HttpRequest, number: str, outcome: str) -> HttpResponse:
     """End an open contact: ``resolve``, ``raise`` (an incident), ``link``, ``abandon``."""
-    user = me(request)
+    user = actor_of(request)
     interaction = get_interaction(request, number)
     if outcome == "resolve":
         form = f.ResolveInteractionForm(request.POST)
@@ -175,9 +175,8 @@ def interaction_end(request: HttpRequest, number: str, outcome: str) -> HttpResp
 
 @login_required
 def fcr_report(request: HttpRequest) -> HttpResponse:
-    user = me(request)
-    if not policy.has_model_permission(user, Interaction, "view"):
-        raise NotFound("page not found")
+    user = actor_of(request)
+    policy.require_model(user, Interaction, "view")
     today = timezone.localdate()
     data = request.GET if "since" in request.GET else None
     form = f.FirstContactResolutionForm(

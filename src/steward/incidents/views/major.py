@@ -14,13 +14,14 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from steward.accounts.forms import apply_rule_violation
+from steward.accounts.models import actor_of
 from steward.core import policy
 from steward.core.errors import Forbidden, NotFound, RuleViolation
 from steward.incidents import forms as f
 from steward.incidents.choices import ReviewStatus
 from steward.incidents.models import Incident, PostIncidentReview, ReviewAction
 from steward.incidents.services import major
-from steward.incidents.views.incidents import get_incident, me, rerender
+from steward.incidents.views.incidents import get_incident, rerender
 
 
 def _back(incident: Incident, anchor: str = "major") -> HttpResponse:
@@ -53,7 +54,7 @@ def _submit(
 @login_required
 @require_POST
 def declare(request: HttpRequest, number: str) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     incident = get_incident(request, number)
     if not major.may_declare(user):
         raise Forbidden("Only incident managers may declare major incidents.")
@@ -71,7 +72,7 @@ def declare(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_POST
 def stand_down(request: HttpRequest, number: str) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     incident = get_incident(request, number)
     if not major.may_declare(user):
         raise Forbidden("Only incident managers may stand down major incidents.")
@@ -87,7 +88,7 @@ def stand_down(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_POST
 def post_update(request: HttpRequest, number: str) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     incident = get_incident(request, number)
 
     def act(data: dict[str, Any]) -> str:
@@ -103,7 +104,7 @@ def post_update(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_POST
 def attach_children(request: HttpRequest, number: str) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     incident = get_incident(request, number)
     form = f.ChildrenForm(request.POST)
     if form.is_valid():
@@ -132,7 +133,7 @@ def attach_children(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def review_save(request: HttpRequest, number: str) -> HttpResponse:
     """Start the review, or save its texts."""
-    user = me(request)
+    user = actor_of(request)
     incident = get_incident(request, number)
 
     def act(data: dict[str, Any]) -> str:
@@ -150,7 +151,7 @@ def review_save(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_POST
 def review_move(request: HttpRequest, number: str, to: str) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     incident = get_incident(request, number)
     review = PostIncidentReview.objects.visible_to(user).filter(incident=incident).first()
     if review is None:
@@ -168,7 +169,7 @@ def review_move(request: HttpRequest, number: str, to: str) -> HttpResponse:
 @login_required
 @require_POST
 def review_action_add(request: HttpRequest, number: str) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     incident = get_incident(request, number)
     review = PostIncidentReview.objects.visible_to(user).filter(incident=incident).first()
     form = f.ReviewActionForm(request.POST, user=user)
@@ -186,7 +187,7 @@ def review_action_add(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_POST
 def review_action_done(request: HttpRequest, number: str, pk: int) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     incident = get_incident(request, number)
     action = policy.get_for(user, ReviewAction.objects.filter(review__incident=incident), pk)
     done = request.POST.get("done", "on") == "on"

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from steward.accounts.models import actor_of
 from steward.core import policy, workflow
 from steward.incidents.models import Incident
 from steward.problems import forms as f
@@ -17,7 +18,6 @@ from steward.problems import rca, services
 from steward.problems.choices import KT_DIMENSIONS, IshikawaCategory, RcaMethod
 from steward.problems.models import Problem
 from steward.problems.services.known_errors import FIXED_STATES
-from steward.problems.views.problems import me
 
 #: Linked incidents shown on the problem's page (the rest are counted).
 SHOWN_INCIDENTS = 100
@@ -40,7 +40,7 @@ def analysis_view(problem: Problem) -> dict[str, Any]:
 
 
 def problem_panel(request: HttpRequest, ticket: Any) -> dict[str, Any] | None:
-    user = me(request)
+    user = actor_of(request)
     problem: Problem = ticket
     if not policy.can(user, "view", problem):
         return None
@@ -83,7 +83,7 @@ def problem_panel(request: HttpRequest, ticket: Any) -> dict[str, Any] | None:
 def incident_panel(request: HttpRequest, ticket: Any) -> dict[str, Any] | None:
     """On an incident's page: its problem (with the known error's workaround to apply),
     or a form to link it to one."""
-    user = me(request)
+    user = actor_of(request)
     if not policy.has_model_permission(user, Problem, "view"):
         return None
     incident: Incident = ticket

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from steward.accounts.forms import apply_rule_violation
-from steward.accounts.models import Person
+from steward.accounts.models import Person, actor_of
 from steward.core import policy, workflow
 from steward.core.errors import Conflict, Forbidden, NotFound, RuleViolation
 from steward.core.paging import CappedPaginator
@@ -62,22 +62,15 @@ LIST_FIELDS = (
 )
 
 
-def me(request: HttpRequest) -> Person:
-    user = request.user
-    assert isinstance(user, Person)
-    return user
-
-
 def require_viewer(user: Person) -> None:
     """Problem pages exist only for roles that see problems (404 for everyone else)."""
-    if not policy.has_model_permission(user, Problem, "view"):
-        raise NotFound("page not found")
+    policy.require_model(user, Problem, "view")
 
 
 def get_problem(request: HttpRequest, number: str) -> Problem:
     """The problem by number, through the policy (404 when unseen or unknown)."""
     problem = (
-        Problem.objects.visible_to(me(request))
+        Problem.objects.visible_to(actor_of(request))
         .select_related("requester", "team", "assignee", "service", "configuration_item")
         .filter(number=number)
         .first()
@@ -108,7 +101,7 @@ def _hide_most(form: forms.Form, shown: tuple[str, ...]) -> None:
 
 @login_required
 def problem_list(request: HttpRequest) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     require_viewer(user)
     data = request.GET.copy()
     if "is_open" not in data and "state_category" not in data:
@@ -137,7 +130,7 @@ def problem_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def known_error_suggest(request: HttpRequest) -> HttpResponse:
     """Known errors like what is being typed into the incident form (an htmx fragment)."""
-    user = me(request)
+    user = actor_of(request)
     require_viewer(user)
     text = f"{request.GET.get('title', '')} {request.GET.get('description', '')}"[:2000]
     known = suggested_known_errors(Problem.objects.visible_to(user), text)
@@ -147,7 +140,7 @@ def known_error_suggest(request: HttpRequest) -> HttpResponse:
 @login_required
 def known_error_list(request: HttpRequest) -> HttpResponse:
     """The known-error database: what agents search when an incident looks familiar."""
-    user = me(request)
+    user = actor_of(request)
     require_viewer(user)
     data = request.GET.copy()
     data.setdefault("is_open", "true")
@@ -184,7 +177,7 @@ def known_error_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def problem_create(request: HttpRequest) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     require_viewer(user)
     if not policy.can_add(user, Problem):
         raise Forbidden("Only problem managers raise problems.")
@@ -204,7 +197,7 @@ def problem_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def problem_edit(request: HttpRequest, number: str) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     problem = get_problem(request, number)
     policy.require(user, "change", problem)
     initial = {
@@ -241,7 +234,7 @@ def problem_edit(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 def analysis(request: HttpRequest, number: str) -> HttpResponse:
     """The root-cause analysis form, in the method chosen (``?method=``)."""
-    user = me(request)
+    user = actor_of(request)
     problem = get_problem(request, number)
     policy.require(user, "change", problem)
     chosen = request.GET.get("method") or problem.rca_method or RcaMethod.FIVE_WHYS
@@ -292,7 +285,7 @@ def analysis(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_POST
 def set_fix(request: HttpRequest, number: str) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     problem = get_problem(request, number)
     form = f.FixForm(request.POST)
     if not form.is_valid():
@@ -326,7 +319,7 @@ def incidents_from(user: Person, numbers: list[str], ids: list[int]) -> list[Inc
 def link_incidents(request: HttpRequest, number: str) -> HttpResponse:
     """Find incidents (a search with the incident filters) and link the ticked ones, or
     link incidents by number."""
-    user = me(request)
+    user = actor_of(request)
     problem = get_problem(request, number)
     if request.method == "POST":
         form = f.LinkIncidentsForm(request.POST)
@@ -364,7 +357,7 @@ def link_incidents(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_POST
 def unlink_incident(request: HttpRequest, number: str, incident_number: str) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     problem = get_problem(request, number)
     incidents = incidents_from(user, [incident_number], [])
     try:
@@ -379,7 +372,7 @@ def unlink_incident(request: HttpRequest, number: str, incident_number: str) -> 
 @login_required
 @require_POST
 def resolve_incidents(request: HttpRequest, number: str) -> HttpResponse:
-    user = me(request)
+    user = actor_of(request)
     problem = get_problem(request, number)
     form = f.ResolveIncidentsForm(request.POST)
     if not form.is_valid():
@@ -403,7 +396,7 @@ def resolve_incidents(request: HttpRequest, number: str) -> HttpResponse:
 def apply_workaround(request: HttpRequest, number: str, incident_number: str) -> HttpResponse:
     """Apply the known error's workaround to an incident (from the incident's page or the
     known-error list)."""
-    user = me(request)
+    user = actor_of(request)
     problem = get_problem(request, number)
     incident = incidents_from(user, [incident_number], [])[0]
     try:
@@ -421,7 +414,7 @@ def apply_workaround(request: HttpRequest, number: str, incident_number: str) ->
 @require_POST
 def link_to_problem(request: HttpRequest, incident_number: str) -> HttpResponse:
     """From the incident's page: link it to a problem by the problem's number."""
-    user = me(request)
+    user = actor_of(request)
     incident = incidents_from(user, [incident_number], [])[0]
     form = f.LinkProblemForm(request.POST)
     if not form.is_valid():

@@ -6,8 +6,6 @@ anybody else gets 404, as for a record they may not see.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -17,9 +15,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from steward.accounts.forms import apply_rule_violation
-from steward.accounts.models import Person
+from steward.accounts.models import Person, actor_of
 from steward.core import markdown, policy
-from steward.core.errors import NotFound, RuleViolation
+from steward.core.errors import RuleViolation
 from steward.servicedesk.models.outbound import (
     NotificationTemplate,
     OutboundEmail,
@@ -33,24 +31,13 @@ from steward.servicedesk.notify.forms import NotificationTemplateForm
 PER_PAGE = 50
 
 
-def _me(request: HttpRequest) -> Person:
-    user = request.user
-    assert isinstance(user, Person)
-    return user
-
-
-def _require_view(user: Person, model: type[Any]) -> None:
-    if not policy.has_model_permission(user, model, "view"):
-        raise NotFound(f"{model._meta.verbose_name} not found")
-
-
 # --- templates --------------------------------------------------------------------------------
 
 
 @login_required
 def template_list(request: HttpRequest) -> HttpResponse:
-    user = _me(request)
-    _require_view(user, NotificationTemplate)
+    user = actor_of(request)
+    policy.require_model(user, NotificationTemplate)
     services.ensure_default_templates()
     templates = policy.scope(NotificationTemplate.objects.all(), user, "view")
     context = {
@@ -93,16 +80,16 @@ def _template_form_page(
 
 @login_required
 def template_create(request: HttpRequest) -> HttpResponse:
-    user = _me(request)
-    _require_view(user, NotificationTemplate)
+    user = actor_of(request)
+    policy.require_model(user, NotificationTemplate)
     policy.require_add(user, NotificationTemplate)
     return _template_form_page(request, user, None)
 
 
 @login_required
 def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _me(request)
-    _require_view(user, NotificationTemplate)
+    user = actor_of(request)
+    policy.require_model(user, NotificationTemplate)
     template = policy.get_for(user, NotificationTemplate.objects.all(), pk)
     policy.require(user, "change", template)
     return _template_form_page(request, user, template)
@@ -113,8 +100,8 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def outbound_list(request: HttpRequest) -> HttpResponse:
-    user = _me(request)
-    _require_view(user, OutboundEmail)
+    user = actor_of(request)
+    policy.require_model(user, OutboundEmail)
     rows = policy.scope(
         OutboundEmail.objects.select_related("ticket").defer("body_text", "body_html"),
         user,
@@ -136,8 +123,8 @@ def outbound_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def outbound_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _me(request)
-    _require_view(user, OutboundEmail)
+    user = actor_of(request)
+    policy.require_model(user, OutboundEmail)
     email = policy.get_for(user, OutboundEmail.objects.select_related("ticket", "recipient"), pk)
     context = {
         "email": email,
@@ -151,8 +138,8 @@ def outbound_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def outbound_send_again(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _me(request)
-    _require_view(user, OutboundEmail)
+    user = actor_of(request)
+    policy.require_model(user, OutboundEmail)
     email = policy.get_for(user, OutboundEmail.objects.all(), pk)
     try:
         services.send_again(actor=user, email=email)

@@ -19,9 +19,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from steward.accounts.forms import apply_rule_violation
-from steward.accounts.models import Person
+from steward.accounts.models import actor_of
 from steward.core import policy
-from steward.core.errors import NotFound, RuleViolation
+from steward.core.errors import RuleViolation
 from steward.servicedesk import imap, inbound
 from steward.servicedesk.inbound_filters import InboundMessageFilterSet, MailboxFilterSet
 from steward.servicedesk.inbound_forms import DiscardForm, MailboxForm, ReleaseForm
@@ -33,24 +33,13 @@ PER_PAGE = 50
 MAX_HEADERS_SHOWN = 100
 
 
-def _me(request: HttpRequest) -> Person:
-    user = request.user
-    assert isinstance(user, Person)
-    return user
-
-
-def _require_model(user: Person, model: type[Any], action: str = "view") -> None:
-    if not policy.has_model_permission(user, model, action):
-        raise NotFound("not found")
-
-
 # --- quarantine -------------------------------------------------------------------------------
 
 
 @login_required
 def message_list(request: HttpRequest) -> HttpResponse:
-    user = _me(request)
-    _require_model(user, InboundMessage)
+    user = actor_of(request)
+    policy.require_model(user, InboundMessage)
     rows = policy.scope(
         InboundMessage.objects.select_related("mailbox", "ticket").defer("raw"), user, "view"
     )
@@ -86,7 +75,7 @@ def _headers(raw: bytes) -> list[tuple[str, str]]:
 
 @login_required
 def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     message = policy.get_for(user, InboundMessage.objects.select_related("mailbox", "ticket"), pk)
     return _detail(request, message)
 
@@ -94,7 +83,7 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def message_release(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     message = policy.get_for(user, InboundMessage.objects.all(), pk)
     form = ReleaseForm(request.POST, user=user)
     if form.is_valid():
@@ -117,7 +106,7 @@ def message_release(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def message_discard(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     message = policy.get_for(user, InboundMessage.objects.all(), pk)
     form = DiscardForm(request.POST)
     if form.is_valid():
@@ -134,7 +123,7 @@ def message_discard(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _detail(request: HttpRequest, message: InboundMessage, **forms: Any) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     raw = message.raw_bytes()
     parsed = inbound.parse_stored(raw)
     context = {
@@ -153,7 +142,7 @@ def _detail(request: HttpRequest, message: InboundMessage, **forms: Any) -> Http
 
 @login_required
 def message_raw(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     message = policy.get_for(user, InboundMessage.objects.all(), pk)
     inbound.record_download(actor=user, message=message)
     response = HttpResponse(message.raw_bytes(), content_type="application/octet-stream")
@@ -168,8 +157,8 @@ def message_raw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def mailbox_list(request: HttpRequest) -> HttpResponse:
-    user = _me(request)
-    _require_model(user, Mailbox)
+    user = actor_of(request)
+    policy.require_model(user, Mailbox)
     rows = policy.scope(Mailbox.objects.select_related("default_team"), user, "view")
     filters = MailboxFilterSet(request.GET, queryset=rows)
     context = {
@@ -182,7 +171,7 @@ def mailbox_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def mailbox_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     mailbox = policy.get_for(
         user, Mailbox.objects.select_related("default_team", "default_category"), pk
     )
@@ -207,7 +196,7 @@ def _mailbox_form(
 
 @login_required
 def mailbox_create(request: HttpRequest) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     policy.require_add(user, Mailbox)
     form = MailboxForm(request.POST or None, user=user)
     return _mailbox_form(
@@ -220,7 +209,7 @@ def mailbox_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def mailbox_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     mailbox = policy.get_for(user, Mailbox.objects.all(), pk)
     policy.require(user, "change", mailbox)
     form = MailboxForm(request.POST or None, instance=Mailbox.objects.get(pk=pk), user=user)
@@ -235,7 +224,7 @@ def mailbox_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def mailbox_test(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     mailbox = policy.get_for(user, Mailbox.objects.all(), pk)
     policy.require(user, "change", mailbox)
     try:

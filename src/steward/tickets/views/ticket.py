@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from steward.accounts.forms import apply_rule_violation
-from steward.accounts.models import Person
+from steward.accounts.models import Person, actor_of
 from steward.core import policy, uploads, workflow
 from steward.core.errors import Conflict, Forbidden, NotFound, RuleViolation
 from steward.core.models import AuditEntry
@@ -28,15 +28,9 @@ from steward.tickets.models import Attachment, Comment, Ticket, TicketLink, spec
 PUBLIC_HISTORY = ("created", "transitioned", "remapped", "attached")
 
 
-def _me(request: HttpRequest) -> Person:
-    user = request.user
-    assert isinstance(user, Person)
-    return user
-
-
 def _ticket(request: HttpRequest, number: str) -> Ticket:
     """The ticket by its number, through the policy (404 when unseen or unknown)."""
-    visible = Ticket.objects.visible_to(_me(request)).filter(number=number).values("pk")
+    visible = Ticket.objects.visible_to(actor_of(request)).filter(number=number).values("pk")
     ticket = (
         Ticket.objects.select_related(
             "requester", "organisation", "assignee", "team", "service", "configuration_item"
@@ -149,7 +143,7 @@ def kind_facts(ticket: Ticket) -> list[tuple[str, Any]]:
 
 
 def _render(request: HttpRequest, ticket: Ticket, status: int = 200, **forms: Any) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     staff = policy.has_model_permission(user, Ticket, "change")
     may_change = policy.can(user, "change", ticket)
     context = {
@@ -192,7 +186,7 @@ def ticket_detail(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 def ticket_create(request: HttpRequest) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     policy.require_add(user, Ticket, owner=user)
     form = f.TicketForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
@@ -210,7 +204,7 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def ticket_edit(request: HttpRequest, number: str) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     ticket = _ticket(request, number)
     if not policy.can(user, "change", ticket) and ticket.requester_id != user.pk:
         raise Forbidden("You may not change this ticket.")
@@ -254,7 +248,7 @@ def ticket_edit(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 def ticket_transition(request: HttpRequest, number: str, to: str) -> HttpResponse:
     """A transition; those that need fields (a resolution) show a small form first."""
-    user = _me(request)
+    user = actor_of(request)
     ticket = _ticket(request, number)
     chosen = next((t for t in workflow.allowed_transitions(ticket, user) if t.target == to), None)
     if chosen is None:
@@ -299,7 +293,7 @@ def ticket_transition(request: HttpRequest, number: str, to: str) -> HttpRespons
 @login_required
 @require_POST
 def comment_add(request: HttpRequest, number: str) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     ticket = _ticket(request, number)
     staff = policy.has_model_permission(user, Ticket, "change")
     form = f.CommentForm(request.POST, staff=staff)
@@ -321,7 +315,7 @@ def comment_add(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_POST
 def attachment_add(request: HttpRequest, number: str) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     ticket = _ticket(request, number)
     form = f.AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
@@ -360,14 +354,14 @@ def attachment_response(attachment: Attachment) -> FileResponse:
 
 @login_required
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
-    user = _me(request)
+    user = actor_of(request)
     return attachment_response(policy.get_for(user, Attachment.objects.all(), pk))
 
 
 @login_required
 @require_POST
 def link_add(request: HttpRequest, number: str) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     ticket = _ticket(request, number)
     form = f.LinkForm(request.POST)
     if form.is_valid():
@@ -393,7 +387,7 @@ def link_add(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_POST
 def link_remove(request: HttpRequest, number: str, pk: int) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     ticket = _ticket(request, number)
     link = policy.get_for(user, TicketLink.objects.touching(ticket), pk)
     services.unlink_tickets(actor=user, link=link)
@@ -403,7 +397,7 @@ def link_remove(request: HttpRequest, number: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def watch(request: HttpRequest, number: str) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     ticket = _ticket(request, number)
     if request.POST.get("watch") == "off":
         services.remove_watcher(actor=user, ticket=ticket, person=user)
@@ -421,7 +415,7 @@ def watch(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_POST
 def time_add(request: HttpRequest, number: str) -> HttpResponse:
-    user = _me(request)
+    user = actor_of(request)
     ticket = _ticket(request, number)
     form = f.TimeEntryForm(request.POST)
     if form.is_valid():
