@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -67,10 +68,16 @@ class ApiTokenForm(forms.Form):
         field.validators.append(MaxValueValidator(maximum))
 
 
-def apply_rule_violation(form: forms.Form, exc: Any) -> None:
-    """Show a service's RuleViolation on the form, field by field where it can."""
+def apply_rule_violation(
+    form: forms.Form, exc: Any, field_for: Callable[[str], str] | None = None
+) -> None:
+    """Show a service's RuleViolation on the form, field by field where it can.
+
+    ``field_for`` maps a name the service used to the form's field for it (a form whose
+    fields are not named as the service's arguments)."""
     if hasattr(exc, "error_dict"):
         for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
+            field = field_for(name) if field_for else name
+            form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)

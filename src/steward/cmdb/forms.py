@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from steward.accounts.fields import PersonField
+from steward.accounts.forms import apply_rule_violation
 from steward.accounts.models import Organisation, Person, Team
 from steward.cmdb.attributes import definitions_for
 from steward.cmdb.choices import (
@@ -26,18 +27,15 @@ ATTR_PREFIX = "attr_"
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
+def _field_for(name: str) -> str:
+    return (
+        ATTR_PREFIX + name.removeprefix("attributes.") if name.startswith("attributes.") else name
+    )
+
+
 def apply_violation(form: forms.Form, exc: RuleViolation) -> None:
     """Show a service's refusal on the form: ``attributes.<code>`` on ``attr_<code>``."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for name, errors in exc.message_dict.items():
-        field = (
-            ATTR_PREFIX + name.removeprefix("attributes.")
-            if name.startswith("attributes.")
-            else name
-        )
-        form.add_error(field if field in form.fields else None, errors)
+    apply_rule_violation(form, exc, _field_for)
 
 
 class CIReferenceField(forms.CharField):
