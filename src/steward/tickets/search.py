@@ -275,16 +275,22 @@ def _documents(
     for ticket_id, body, is_public in replies:
         (said if is_public else noted)[ticket_id].append(body)
     return [
-        Document(
-            ticket_id=pk,
-            number=_text(number),
-            title=_text(title),
-            description=_text(description),
-            comments=_text("\n".join(said[pk])[:MAX_COMMENT_CHARS]),
-            notes=_text("\n".join(noted[pk])[:MAX_COMMENT_CHARS]),
-        )
+        _document(pk, number, title, description, said=said[pk], noted=noted[pk])
         for pk, number, title, description in rows
     ]
+
+
+def _document(
+    pk: int, number: str, title: str, description: str, *, said: list[str], noted: list[str]
+) -> Document:
+    return Document(
+        ticket_id=pk,
+        number=_text(number),
+        title=_text(title),
+        description=_text(description),
+        comments=_text("\n".join(said)[:MAX_COMMENT_CHARS]),
+        notes=_text("\n".join(noted)[:MAX_COMMENT_CHARS]),
+    )
 
 
 def _write(documents: list[Document], stale: Iterable[int] = ()) -> None:
@@ -322,16 +328,7 @@ def index_new(ticket: Ticket) -> None:
     """Write the search entry of a ticket created just now, from the values in hand (it has
     no comments yet), without reading it back."""
     _write(
-        [
-            Document(
-                ticket_id=ticket.pk,
-                number=_text(ticket.number),
-                title=_text(ticket.title),
-                description=_text(ticket.description),
-                comments="",
-                notes="",
-            )
-        ]
+        [_document(ticket.pk, ticket.number, ticket.title, ticket.description, said=[], noted=[])]
     )
 
 
