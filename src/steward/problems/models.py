@@ -27,6 +27,16 @@ from steward.tickets.models import Ticket
 INCIDENT_KIND = "incidents.incident"
 
 
+def _mentions(word: str) -> Q:
+    """A problem whose title, description, root cause or workaround contains ``word``."""
+    return (
+        Q(title__icontains=word)
+        | Q(description__icontains=word)
+        | Q(root_cause__icontains=word)
+        | Q(workaround__icontains=word)
+    )
+
+
 class ProblemQuerySet(ScopedQuerySet["Problem"]):
     def open(self) -> ProblemQuerySet:
         return self.filter(state_category__in=StateCategory.OPEN)
@@ -40,13 +50,7 @@ class ProblemQuerySet(ScopedQuerySet["Problem"]):
         every word of ``text``."""
         found = self.known_errors()
         for word in text.split()[:8]:
-            found = found.filter(
-                Q(number__iexact=word)
-                | Q(title__icontains=word)
-                | Q(description__icontains=word)
-                | Q(root_cause__icontains=word)
-                | Q(workaround__icontains=word)
-            )
+            found = found.filter(Q(number__iexact=word) | _mentions(word))
         return found
 
 
@@ -72,12 +76,7 @@ def suggested_known_errors(
         return []
     shares = Q()
     for word in words:
-        shares |= (
-            Q(title__icontains=word)
-            | Q(description__icontains=word)
-            | Q(root_cause__icontains=word)
-            | Q(workaround__icontains=word)
-        )
+        shares |= _mentions(word)
     candidates = list(
         queryset.known_errors()
         .filter(shares)
