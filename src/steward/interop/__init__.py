@@ -1,0 +1,1 @@
+"""Interoperability: importers of real ITSM history and exporters for process mining."""

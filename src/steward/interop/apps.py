@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class InteropConfig(AppConfig):
+    """Importers (public ITSM event logs) and exporters (XES, OCEL) over the one audit log."""
+
+    name = "steward.interop"
+    label = "interop"
+    verbose_name = "Import and export"
