@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from steward.cmdb import classcache
 from steward.cmdb.choices import AttributeKind
 from steward.cmdb.models import AttributeDefinition, CIType, ConfigurationItem
 
@@ -24,27 +25,39 @@ _url = URLValidator(schemes=["http", "https", "ftp", "ftps", "ssh"])
 
 
 def definitions_for(ci_type: CIType) -> list[AttributeDefinition]:
-    """The attribute definitions of ``ci_type``: its ancestors' first, then its own."""
-    lineage = ci_type.lineage()
-    rows = list(
-        AttributeDefinition.objects.filter(ci_type__in=lineage).select_related(
-            "ci_type", "reference_type"
+    """The attribute definitions of ``ci_type``: its ancestors' first, then its own (read
+    once per transaction: ``classcache``; the list is shared, so callers don't change it)."""
+
+    def read() -> list[AttributeDefinition]:
+        lineage = ci_type.lineage()
+        rows = list(
+            AttributeDefinition.objects.filter(ci_type__in=lineage).select_related(
+                "ci_type", "reference_type"
+            )
         )
-    )
-    depth = {t.pk: i for i, t in enumerate(lineage)}
-    rows.sort(key=lambda d: (-depth[d.ci_type_id], d.position, d.pk))
-    return rows
+        depth = {t.pk: i for i, t in enumerate(lineage)}
+        rows.sort(key=lambda d: (-depth[d.ci_type_id], d.position, d.pk))
+        return rows
+
+    return classcache.remember(("definitions", ci_type.pk), read)
 
 
 def descendant_ids(ci_type: CIType) -> list[int]:
-    """``ci_type`` and every class under it (the hierarchy is shallow: a few queries)."""
-    found = [ci_type.pk]
-    frontier = [ci_type.pk]
-    while frontier:
-        frontier = list(CIType.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-        frontier = [pk for pk in frontier if pk not in found]
-        found.extend(frontier)
-    return found
+    """``ci_type`` and every class under it (the hierarchy is shallow: a few queries, once
+    per transaction)."""
+
+    def walk() -> list[int]:
+        found = [ci_type.pk]
+        frontier = [ci_type.pk]
+        while frontier:
+            frontier = list(
+                CIType.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+            )
+            frontier = [pk for pk in frontier if pk not in found]
+            found.extend(frontier)
+        return found
+
+    return list(classcache.remember(("descendants", ci_type.pk), walk))
 
 
 def _is_blank(value: Any) -> bool:

@@ -72,13 +72,21 @@ class CIType(models.Model):
         return self.kind in CITypeKind.services()
 
     def lineage(self) -> list[CIType]:
-        """This class and its ancestors, the root last (at most ``MAX_CLASS_DEPTH``)."""
-        chain: list[CIType] = []
-        current: CIType | None = self
-        while current is not None and current not in chain:
-            chain.append(current)
-            current = current.parent
-        return chain
+        """This class and its ancestors, the root last (at most ``MAX_CLASS_DEPTH``); read
+        once per transaction (``classcache``) for a saved class."""
+        from steward.cmdb import classcache
+
+        def walk() -> list[CIType]:
+            chain: list[CIType] = []
+            current: CIType | None = self
+            while current is not None and current not in chain:
+                chain.append(current)
+                current = current.parent
+            return chain
+
+        if self.pk is None:
+            return walk()
+        return classcache.remember(("lineage", self.pk, self.parent_id), walk)
 
 
 class AttributeDefinition(models.Model):

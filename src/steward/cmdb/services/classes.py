@@ -9,6 +9,7 @@ from django.db import connection, transaction
 
 from steward.accounts.models import Person
 from steward.cmdb.choices import MAX_CLASS_DEPTH, AttributeKind, ImpactDirection
+from steward.cmdb.classcache import changes_classes
 from steward.cmdb.models import (
     AttributeDefinition,
     CIType,
@@ -88,6 +89,7 @@ def _check_identification(ci_type: CIType) -> None:
         )
 
 
+@changes_classes
 @transaction.atomic
 def create_ci_type(
     *,
@@ -124,6 +126,7 @@ def create_ci_type(
     return ci_type
 
 
+@changes_classes
 @transaction.atomic
 def update_ci_type(*, actor: Person | None, ci_type: CIType, **changes: Any) -> CIType:
     refuse_unknown(changes, CI_TYPE_FIELDS)
@@ -212,6 +215,7 @@ def _check_existing_values(definition: AttributeDefinition) -> None:
             seen[key] = name
 
 
+@changes_classes
 @transaction.atomic
 def create_attribute(
     *, actor: Person | None, ci_type: CIType, code: str, label: str, kind: str, **values: Any
@@ -234,6 +238,7 @@ def create_attribute(
     return definition
 
 
+@changes_classes
 @transaction.atomic
 def update_attribute(
     *, actor: Person | None, definition: AttributeDefinition, **changes: Any
@@ -262,6 +267,7 @@ def update_attribute(
     return definition
 
 
+@changes_classes
 @transaction.atomic
 def remove_attribute(*, actor: Person | None, definition: AttributeDefinition) -> CIType:
     """Drop a definition; the values CIs hold under its code stay in their history only."""
@@ -314,6 +320,7 @@ def _relationship_type_snapshot(relationship_type: RelationshipType) -> dict[str
     return audit.snapshot(relationship_type, RELATIONSHIP_TYPE_FIELDS)
 
 
+@changes_classes
 @transaction.atomic
 def create_relationship_type(
     *,
@@ -352,6 +359,7 @@ def create_relationship_type(
     return relationship_type
 
 
+@changes_classes
 @transaction.atomic
 def update_relationship_type(
     *, actor: Person | None, relationship_type: RelationshipType, **changes: Any
