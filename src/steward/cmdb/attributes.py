@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from steward.cmdb import classcache
-from steward.cmdb.choices import AttributeKind
+from steward.cmdb.choices import SOURCE_PRECEDENCE, AttributeKind
 from steward.cmdb.models import AttributeDefinition, CIType, ConfigurationItem
 
 _url = URLValidator(schemes=["http", "https", "ftp", "ftps", "ssh"])
@@ -40,6 +40,18 @@ def definitions_for(ci_type: CIType) -> list[AttributeDefinition]:
         return rows
 
     return classcache.remember(("definitions", ci_type.pk), read)
+
+
+def source_order(ci_type: CIType, definition: AttributeDefinition | None) -> tuple[str, ...]:
+    """Whose values win for ``definition`` on a CI of ``ci_type``, most trusted first: the
+    attribute's own order, else the nearest class's in the CI's lineage that has one, else
+    the site's (``choices.SOURCE_PRECEDENCE``)."""
+    if definition is not None and definition.source_precedence:
+        return tuple(definition.source_precedence)
+    for cls in ci_type.lineage():
+        if cls.source_precedence:
+            return tuple(cls.source_precedence)
+    return SOURCE_PRECEDENCE
 
 
 def descendant_ids(ci_type: CIType) -> list[int]:

@@ -39,7 +39,7 @@ from django.db import models, transaction
 
 from steward.accounts.models import Person
 from steward.cmdb import services
-from steward.cmdb.attributes import definitions_for
+from steward.cmdb.attributes import definitions_for, source_order
 from steward.cmdb.choices import MANUAL, CIStatus, source_rank
 from steward.cmdb.models import (
     AttributeDefinition,
@@ -325,15 +325,22 @@ def _trusted(
     source: str,
     line: int,
     report: ImportReport,
+    definitions: list[AttributeDefinition],
 ) -> dict[str, Any]:
-    """The row's attributes less those a more trusted source set (reported as kept)."""
-    rank = source_rank(source)
+    """The row's attributes less those a more trusted source set (reported as kept), by the
+    attribute's, else the class's, else the site's order of sources."""
+    by_code = {d.code: d for d in definitions}
     sources = item.attribute_sources or {}
     allowed = {}
     for code, value in attributes.items():
         holder = sources.get(code)
         current = (item.attributes or {}).get(code)
-        if holder is not None and current is not None and source_rank(holder) < rank:
+        order = source_order(item.ci_type, by_code.get(code))
+        if (
+            holder is not None
+            and current is not None
+            and source_rank(holder, order) < source_rank(source, order)
+        ):
             if str(current) != str(value):
                 report.kept.append({"line": line, "field": f"attributes.{code}", "source": holder})
             continue
@@ -408,7 +415,9 @@ def _import_row(
         else:
             item = ConfigurationItem.objects.get(pk=existing_pk)
             item.ci_type = ci_type  # the class in hand (identified within it)
-            attributes = _trusted(item, attributes, source, row.line, report)
+            attributes = _trusted(
+                item, attributes, source, row.line, report, definitions[ci_type.pk]
+            )
             if name != item.name:
                 fields["name"] = name
             if _would_change(item, fields, attributes):

@@ -53,6 +53,13 @@ class CIType(models.Model):
         blank=True,
         help_text="Attribute codes (or serial_number, name) that identify a CI of this class.",
     )
+    source_precedence = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Sources of attribute values, the most trusted first (e.g. manual, "
+        "discovery, import), for this class and its subclasses; empty: the parent's, else "
+        "the site's order (manual, import, discovery).",
+    )
 
     objects = CITypeQuerySet.as_manager()
     policy_rule = Rule()
@@ -115,6 +122,12 @@ class AttributeDefinition(models.Model):
     )
     help_text = models.CharField(max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    source_precedence = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Sources of this attribute's values, the most trusted first; empty: the "
+        "class's order.",
+    )
 
     class Meta:
         ordering = ["position", "id"]
