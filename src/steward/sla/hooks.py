@@ -63,3 +63,32 @@ def on_audit_entry(entry: AuditEntry, obj: models.Model) -> None:
     from steward.sla.services import sync_clocks
 
     sync_clocks(obj, actor=entry.actor)
+
+
+#: Tickets per background task when a profile switch moved many.
+RESYNC_BATCH = 500
+
+
+def on_remap(model: type[models.Model], ids: list[Any], old: str, new: str) -> None:
+    """A profile switch moved records to another state: once it commits, recompute the
+    clocks still open on those that are tickets, in the background (a switch may move many)."""
+    if not issubclass(model, Ticket) or not ids:
+        return
+    from django.db import transaction
+
+    from steward.sla.choices import ClockState
+    from steward.sla.models import SlaClock
+    from steward.sla.tasks import resync_clocks
+
+    tickets = sorted(
+        set(
+            SlaClock.objects.filter(ticket_id__in=ids)
+            .exclude(state__in=(ClockState.MET, ClockState.BREACHED, ClockState.CANCELLED))
+            .values_list("ticket_id", flat=True)
+        )
+    )
+    for start in range(0, len(tickets), RESYNC_BATCH):
+        batch = tickets[start : start + RESYNC_BATCH]
+        transaction.on_commit(
+            lambda batch=batch: resync_clocks.enqueue(ticket_ids=batch), robust=True
+        )

@@ -135,3 +135,29 @@ def test_a_hold_reason_changes_only_while_on_hold_and_to_a_known_reason(frozen) 
         incidents.update_incident(actor=agent, incident=incident, hold_reason="")
     incident.refresh_from_db()
     assert incident.hold_reason == "awaiting_caller"
+
+
+def test_a_profile_switch_that_moves_a_waiting_incident_resumes_its_clock(
+    frozen, django_capture_on_commit_callbacks
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from steward.core import profiles
+    from steward.sla import tasks
+
+    _, incident, agent = _incident_with_clock()  # pauses on hold (the kind's default)
+    frozen.advance(hours=1)  # 11:00
+    _hold(agent, incident, "awaiting_caller")
+    clock = SlaClock.objects.get(ticket=incident)
+    assert clock.state == "paused"
+    frozen.advance(hours=1)  # 12:00: the school profile has no "on hold"
+    with django_capture_on_commit_callbacks(execute=True):
+        profiles.set_profile(actor=None, profile="fits")
+    (queued,) = DBTaskResult.objects.filter(task_path__endswith="resync_clocks")
+    assert queued.args_kwargs["kwargs"] == {"ticket_ids": [incident.pk]}
+    assert tasks.resync_clocks.call(**queued.args_kwargs["kwargs"]) == 1
+    clock.refresh_from_db()
+    assert clock.state == "running"  # in progress since the switch
+    assert clock.paused == timedelta(hours=1)
+    assert clock.due_at == at("2026-11-23T15:00:00")  # 1 h elapsed, 3 h to go from 12:00
+    assert [r.agrees for r in services.replay(actor=None, ticket=incident)] == [True]
