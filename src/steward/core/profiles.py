@@ -29,7 +29,6 @@ from steward.core.workflow import (
     workflow_for,
 )
 
-
 #: Told ``(model, ids, old state, new state)`` after records moved, in the switch's transaction.
 RemapListener = Callable[[type[models.Model], list[Any], str, str], None]
 _remap_listeners: list[RemapListener] = []
