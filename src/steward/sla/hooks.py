@@ -8,6 +8,7 @@ agreement's policy), the first response, and transitions that name no ``sla`` ef
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import models
@@ -87,8 +88,12 @@ def on_remap(model: type[models.Model], ids: list[Any], old: str, new: str) -> N
             .values_list("ticket_id", flat=True)
         )
     )
+
+    def enqueue(batch: list[int]) -> Callable[[], None]:
+        def queue() -> None:
+            resync_clocks.enqueue(ticket_ids=batch)
+
+        return queue
+
     for start in range(0, len(tickets), RESYNC_BATCH):
-        batch = tickets[start : start + RESYNC_BATCH]
-        transaction.on_commit(
-            lambda batch=batch: resync_clocks.enqueue(ticket_ids=batch), robust=True
-        )
+        transaction.on_commit(enqueue(tickets[start : start + RESYNC_BATCH]), robust=True)
