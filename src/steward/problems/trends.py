@@ -51,9 +51,16 @@ DESCRIPTION_CHARS = 400
 MAX_WINDOW_DAYS = 366
 MAX_THRESHOLD = 10_000
 
-STOP_WORDS = frozenset(
-    ["a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "been", "before", "being", "but", "by", "can", "cannot", "could", "did", "do", "does", "doing", "done", "for", "from", "had", "has", "have", "having", "he", "her", "here", "his", "how", "i", "if", "in", "into", "is", "it", "its", "just", "me", "more", "most", "my", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "out", "over", "please", "same", "she", "should", "so", "some", "still", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "why", "will", "with", "would", "you", "your", "yet", "again", "get", "got", "gets", "since"]
-)
+_STOP_TEXT = """
+    a about after again all also am an and any are as at be been before being but by can
+    cannot could did do does doing done for from had has have having he her here his how
+    i if in into is it its just me more most my no nor not now of off on once only or
+    other our out over please same she should so some still such than that the their them
+    then there these they this those through to too under until up very was we were what
+    when where which while who why will with would you your yet get got gets since
+"""
+#: Words that say nothing about what went wrong.
+STOP_WORDS = frozenset(_STOP_TEXT.split())
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
