@@ -53,3 +53,10 @@ def _register_navigation() -> None:
         "problems.view_problem",
         order=4,
     )
+    register(
+        "Service support",
+        "Problem proposals",
+        "problems:proposal_list",
+        "problems.view_problemproposal",
+        order=5,
+    )
