@@ -18,9 +18,9 @@ from rest_framework.response import Response
 from steward.accounts.models import actor_of
 from steward.core import policy
 from steward.core.api.viewsets import CreateMixin, StewardViewSet, UpdateMixin, etag_for
+from steward.incidents.models import Incident
 from steward.problems import services
 from steward.problems.api import serializers as s
-from steward.incidents.models import Incident
 from steward.problems.filters import ProblemFilterSet, ProblemProposalFilterSet
 from steward.problems.models import Problem, ProblemProposal
 from steward.problems.services import proposals
