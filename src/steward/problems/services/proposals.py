@@ -164,19 +164,21 @@ def detect_problems(
         problemproposal_id__in=[p.pk for p in known_rows]
     ).values_list("problemproposal_id", "incident_id"):
         shared.setdefault(proposal_id, set()).add(incident_id)
-    place_ids = {c.group.configuration_item_id or c.group.service_id for c in found.clusters} - {
-        None
+    place_ids = {
+        place
+        for c in found.clusters
+        if (place := c.group.configuration_item_id or c.group.service_id) is not None
     }
     names = dict(ConfigurationItem.objects.filter(pk__in=place_ids).values_list("pk", "name"))
-    category_ids = {c.group.category_id for c in found.clusters} - {None}
+    category_ids = {c.group.category_id for c in found.clusters if c.group.category_id is not None}
     categories = {c.pk: str(c) for c in Category.objects.filter(pk__in=category_ids)}
     now = timezone.now()
     taken: set[int] = set()
     for cluster in found.clusters:
         candidates = [p for p in known.get(cluster.group.key, []) if p.pk not in taken]
-        proposal = _match(cluster, candidates, shared)
+        matched = _match(cluster, candidates, shared)
         values = _values(cluster, names, categories, found.window_days)
-        if proposal is None:
+        if matched is None:
             proposal = ProblemProposal.objects.create(**values, detected_at=now, updated_at=now)
             proposal.incidents.set(cluster.incident_ids)
             audit.record(
@@ -188,6 +190,7 @@ def detect_problems(
             )
             outcome.created.append(proposal)
             continue
+        proposal = matched
         taken.add(proposal.pk)
         if proposal.state == ProposalState.DISMISSED and len(cluster.incidents) <= (
             proposal.dismissed_count or 0
@@ -222,9 +225,11 @@ def detect_problems(
     return outcome
 
 
-def _locked(actor: Person, proposal: ProblemProposal, expected_version: int | None) -> Any:
+def _locked(
+    actor: Person, proposal: ProblemProposal, expected_version: int | None
+) -> ProblemProposal:
     policy.require(actor, "change", proposal)
-    locked = ProblemProposal.objects.select_for_update().get(pk=proposal.pk)
+    locked: ProblemProposal = ProblemProposal.objects.select_for_update().get(pk=proposal.pk)
     if expected_version is not None and locked.version != expected_version:
         raise Conflict()
     if locked.state != ProposalState.PROPOSED:

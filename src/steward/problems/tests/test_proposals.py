@@ -134,6 +134,7 @@ def test_the_queue_page_shows_evidence_and_the_manager_accepts(
     with django_assert_max_num_queries(14):
         detail = web.get(reverse("problems:proposal_detail", args=[proposal.pk]))
     text = detail.content.decode()
+    assert proposal.configuration_item is not None
     assert "disk, full" in text and proposal.configuration_item.name in text
     for incident in proposal.incidents.all():
         assert incident.number in text

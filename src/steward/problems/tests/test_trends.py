@@ -198,6 +198,6 @@ def test_the_schedule_runs_detection_hourly() -> None:
     names = {s.name for s in scheduler.schedules()}
     assert "problems.detect_trends" in names
     make_cluster(configuration_item=make_ci())
-    result = detect_trends.call()
+    result: Any = detect_trends.call()
     assert len(result["created"]) == 1
     assert detect_trends.call()["unchanged"] == result["created"]
