@@ -285,8 +285,16 @@ def group_texts(
         ):
             condition &= Q(**{f"{name}__isnull": True}) if value is None else Q(**{name: value})
         chosen |= condition
+    # A coarse condition the foreign-key indexes answer first, so the exact one (a branch
+    # per group) is checked on the groups' rows only, not on every incident of the window.
+    cis = {g.configuration_item_id for g in groups if g.configuration_item_id is not None}
+    services = {g.service_id for g in groups if g.configuration_item_id is None}
+    coarse = Q(configuration_item_id__in=sorted(cis)) | Q(
+        configuration_item__isnull=True, service_id__in=sorted(s for s in services if s)
+    )
     rows = (
         _unexplained(since, until)
+        .filter(coarse)
         .filter(chosen)
         .annotate(
             short_description=Substr("description", 1, DESCRIPTION_CHARS),
