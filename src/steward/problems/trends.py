@@ -30,18 +30,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, When, Window
 from django.db.models.functions import RowNumber, Substr
 from django.utils import timezone
 
+from steward.core import conf
 from steward.incidents.models import Incident
 from steward.tickets.choices import LinkType
 from steward.tickets.models import TicketLink
 
-DEFAULT_WINDOW_DAYS = 30
-DEFAULT_THRESHOLD = 5
-DEFAULT_MIN_SIMILARITY = 0.25
 #: The largest groups examined per run (a proposal queue of thousands helps nobody).
 MAX_GROUPS = 200
 #: The newest incidents of a group whose texts are compared (and linked on acceptance).
@@ -64,21 +61,16 @@ STOP_WORDS = frozenset(_STOP_TEXT.split())
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
-def setting(name: str, default: Any) -> Any:
-    """A knob of trend detection from ``settings.STEWARD`` (``PROBLEM_TREND_*``)."""
-    return getattr(settings, "STEWARD", {}).get(name, default)
-
-
 def default_window_days() -> int:
-    return int(setting("PROBLEM_TREND_WINDOW_DAYS", DEFAULT_WINDOW_DAYS))
+    return int(conf.get("PROBLEM_TREND_WINDOW_DAYS"))
 
 
 def default_threshold() -> int:
-    return int(setting("PROBLEM_TREND_THRESHOLD", DEFAULT_THRESHOLD))
+    return int(conf.get("PROBLEM_TREND_THRESHOLD"))
 
 
 def default_min_similarity() -> float:
-    return float(setting("PROBLEM_TREND_MIN_SIMILARITY", DEFAULT_MIN_SIMILARITY))
+    return float(conf.get("PROBLEM_TREND_MIN_SIMILARITY"))
 
 
 # --- text ------------------------------------------------------------------------------------
