@@ -18,6 +18,9 @@ steward cmdb impact CI [--upstream] [--depth N] [--json]   impact analysis from 
 steward cmdb import FILE [--dry-run] [--apply-valid] [--as EMAIL]   reconcile CIs from CSV/JSON
 steward knowledge reindex | search QUERY [--limit N] | due [--json]
                                  the knowledge base: rebuild its index, search it, reviews due
+steward dml register PATH --name N --version V --location URI [--licence L] [--as EMAIL]
+steward dml verify PATH [--artefact NAME@VERSION] [--as EMAIL]   exit 1 on mismatch/unknown
+steward dml list [--state S] [--json]   the definitive media library
 steward manage <django command>  any Django management command
 """
 
@@ -43,6 +46,7 @@ SUBCOMMANDS = {
     "sla": "sla",
     "cmdb": "cmdb",
     "knowledge": "knowledge",
+    "dml": "dml",
 }
 
 

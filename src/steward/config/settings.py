@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "steward.problems",
     "steward.changes",
     "steward.knowledge",
+    "steward.releases",
     "steward.servicedesk",
     "steward.interop",
 ]
@@ -415,4 +416,10 @@ STEWARD = {
     "MAIL_IN_INTERNAL_DOMAINS": [
         d.lower() for d in _env_list("STEWARD_MAIL_IN_INTERNAL_DOMAINS", [])
     ],
+    "RELEASE_PRODUCTION_NEEDS_PRE_PRODUCTION": _env_bool(
+        "STEWARD_RELEASE_PRODUCTION_NEEDS_PRE_PRODUCTION", True
+    ),
+    "DEPLOYMENT_APPROVED_ARTEFACTS_ONLY": _env_bool(
+        "STEWARD_DEPLOYMENT_APPROVED_ARTEFACTS_ONLY", True
+    ),
 }

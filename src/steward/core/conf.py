@@ -41,6 +41,10 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_IN_RATE_LIMIT": 20,
     "MAIL_IN_RATE_WINDOW_MINUTES": 10,
     "MAIL_IN_INTERNAL_DOMAINS": [],
+    # Releases: production only after a succeeded deployment to test or staging; deployments
+    # install only approved DML artefacts.
+    "RELEASE_PRODUCTION_NEEDS_PRE_PRODUCTION": True,
+    "DEPLOYMENT_APPROVED_ARTEFACTS_ONLY": True,
 }
 
 

@@ -26,6 +26,7 @@ APPS = (
     "problems",
     "changes",
     "knowledge",
+    "releases",
     "servicedesk",
 )
 
