@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from steward.changes.models import Change
@@ -29,6 +30,7 @@ RELEASE_FIELDS = [
 ]
 
 
+@extend_schema_serializer(component_name="ReleaseRecord")  # "Release" is a mail action's
 class ReleaseSerializer(TicketSerializer):
     changes = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     artefacts = serializers.PrimaryKeyRelatedField(many=True, read_only=True)

@@ -169,7 +169,11 @@ class DmlArtefactViewSet(CreateMixin, UpdateMixin, StewardViewSet):
         )
         return Response(s.DmlVerificationSerializer(check).data)
 
-    @extend_schema(request=s.VerifyFileSerializer, responses=s.DmlVerificationSerializer)
+    @extend_schema(
+        request=s.VerifyFileSerializer,
+        responses=s.DmlVerificationSerializer,
+        operation_id="dml_artefacts_verify_by_checksum",
+    )
     @action(
         detail=False,
         methods=["post"],

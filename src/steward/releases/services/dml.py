@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -44,6 +45,14 @@ def _clean_values(values: dict[str, Any]) -> dict[str, Any]:
         if name in cleaned and not cleaned[name]:
             raise RuleViolation({name: "This field is required."})
     return cleaned
+
+
+def _clean(artefact: DmlArtefact) -> None:
+    """The row's own checks (checksum format, lengths), as a rule violation per field."""
+    try:
+        artefact.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise RuleViolation(exc.message_dict) from exc
 
 
 def _taken(artefact: DmlArtefact) -> bool:
@@ -100,7 +109,7 @@ def register_artefact(
     artefact = DmlArtefact(**values, registered_by=actor)
     artefact.registered_at = artefact.updated_at = timezone.now()
     workflow.apply_state(artefact, workflow.initial_state(DmlArtefact))
-    artefact.full_clean(validate_constraints=False)
+    _clean(artefact)
     _save_unique(artefact)
     audit.record(
         actor=actor,
@@ -174,7 +183,7 @@ def update_artefact(
         )
     locked.version += 1
     locked.updated_at = timezone.now()
-    locked.full_clean(validate_constraints=False)
+    _clean(locked)
     _save_unique(locked)
     audit.record(
         actor=actor,
