@@ -64,7 +64,10 @@ def load() -> str:
         planned_end=now + timedelta(days=5, hours=4),
         service=service,
         team=team,
-        artefacts=[artefacts[("records-web", "4.2.0")], artefacts[("records-db-migrations", "4.2.0")]],
+        artefacts=[
+            artefacts[("records-web", "4.2.0")],
+            artefacts[("records-db-migrations", "4.2.0")],
+        ],
     )
     approved = list(Change.objects.filter(state__in=APPROVED_CHANGE_STATES).order_by("pk")[:2])
     if approved:

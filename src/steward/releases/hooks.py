@@ -33,7 +33,7 @@ def production_refusal(release: Release) -> str | None:
         listed = ", ".join(f"{number} ({state})" for number, state in waiting[:10])
         return f"Its changes must be approved first; not yet: {listed}."
     if conf.get("RELEASE_PRODUCTION_NEEDS_PRE_PRODUCTION"):
-        tried = release.deployments.succeeded_in(PRE_PRODUCTION).exists()  # type: ignore[attr-defined]
+        tried = release.deployments.succeeded_in(PRE_PRODUCTION).exists()
         if not tried:
             return "It must first be deployed successfully to test or staging (policy)."
     return None
@@ -46,7 +46,7 @@ def production_ready(release: Release, actor: Any) -> str | None:
 
 def deployed_to_production(release: Release, actor: Any) -> str | None:
     """A release is deployed once a production deployment of it has succeeded."""
-    if not release.deployments.succeeded_in((Environment.PRODUCTION,)).exists():  # type: ignore[attr-defined]
+    if not release.deployments.succeeded_in((Environment.PRODUCTION,)).exists():
         return "No deployment of it to production has succeeded yet."
     return None
 

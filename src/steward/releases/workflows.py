@@ -148,7 +148,11 @@ DEPLOYMENT = Workflow(
             effects=("releases.stamp_deployment_end",),
         ),
         Transition(
-            (D.SUCCEEDED, D.FAILED), D.ROLLED_BACK, "Roll back", requires=("notes",), fields=("notes",)
+            (D.SUCCEEDED, D.FAILED),
+            D.ROLLED_BACK,
+            "Roll back",
+            requires=("notes",),
+            fields=("notes",),
         ),
     ),
 )

@@ -32,8 +32,8 @@ RELEASE_FIELDS = [
 
 @extend_schema_serializer(component_name="ReleaseRecord")  # "Release" is a mail action's
 class ReleaseSerializer(TicketSerializer):
-    changes = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    artefacts = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    changes: Any = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    artefacts: Any = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta(TicketSerializer.Meta):
         model = Release

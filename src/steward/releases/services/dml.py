@@ -221,9 +221,7 @@ def find_artefact(reference: str) -> DmlArtefact:
     name, at, version = reference.rpartition("@")
     if not at or not name.strip() or not version.strip():
         raise RuleViolation({"artefact": f"Give the artefact as NAME@VERSION, not {reference!r}."})
-    found = DmlArtefact.objects.filter(
-        name=name.strip(), artefact_version=version.strip()
-    ).first()
+    found = DmlArtefact.objects.filter(name=name.strip(), artefact_version=version.strip()).first()
     if found is None:
         raise RuleViolation({"artefact": f"No artefact {name.strip()}@{version.strip()}."})
     return found
@@ -249,9 +247,7 @@ def verify_file(
             policy.require(actor, "view", artefact)
     found = checksums.digest(content)
     if artefact is None:
-        candidates = list(
-            DmlArtefact.objects.filter(checksum=found.checksum).order_by("-id")[:20]
-        )
+        candidates = list(DmlArtefact.objects.filter(checksum=found.checksum).order_by("-id")[:20])
         artefact = next(
             (a for a in candidates if a.state == ArtefactState.APPROVED),
             candidates[0] if candidates else None,

@@ -28,7 +28,9 @@ def content_of(n: int) -> bytes:
     return f"build {n}\n".encode() * 100
 
 
-def make_artefact(*, approved: bool = False, content: bytes | None = None, **overrides: Any) -> DmlArtefact:
+def make_artefact(
+    *, approved: bool = False, content: bytes | None = None, **overrides: Any
+) -> DmlArtefact:
     """A draft artefact (approved with ``approved=True``) whose checksum is that of
     ``content`` (a made-up build by default)."""
     n = next(_seq)
@@ -67,9 +69,7 @@ def make_scheduled_change(**overrides: Any) -> Change:
     )
     values = {"change_type": ChangeType.STANDARD, "template": template, **window(), **overrides}
     change = make_change(**values)
-    moved: Change = tickets.transition_ticket(
-        actor=None, ticket=change, to=ChangeState.SCHEDULED
-    )
+    moved: Change = tickets.transition_ticket(actor=None, ticket=change, to=ChangeState.SCHEDULED)
     return moved
 
 

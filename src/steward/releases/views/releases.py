@@ -111,9 +111,9 @@ def release_list(request: HttpRequest) -> HttpResponse:
     matrix = latest_per_environment(deployments)
     labels = workflow.state_labels()
     for release in releases:
-        release.state_label = labels.get(release.state, release.state)  # type: ignore[attr-defined]
+        release.state_label = labels.get(release.state, release.state)
         cells = matrix.get(release.pk, {})
-        release.cells = [cells.get(env) for env in Environment.values]  # type: ignore[attr-defined]
+        release.cells = [cells.get(env) for env in Environment.values]
     page.object_list = releases
     _hide_most(filters.form, SHOWN_FILTERS)
     context = {
@@ -276,7 +276,8 @@ def deployment_create(request: HttpRequest, number: str) -> HttpResponse:
                 form.add_error(None, str(exc))
             else:
                 messages.success(
-                    request, f"A deployment of {release.number} to {data['environment']} is planned."
+                    request,
+                    f"A deployment of {release.number} to {data['environment']} is planned.",
                 )
                 return redirect(deployment)
     context = {"form": form, "release": release}
@@ -337,6 +338,3 @@ def deployment_move(request: HttpRequest, pk: int) -> HttpResponse:
         label = DeploymentState(form.cleaned_data["to"]).label.lower()
         messages.success(request, f"The deployment is now {label}.")
     return redirect(deployment)
-
-
-
