@@ -44,6 +44,11 @@ class ReleasesConfig(AppConfig):
         panels.register(
             "releases.release", "releases/_release_panel.html", release_panels.release_panel
         )
+        panels.register(
+            "changes.change",
+            "releases/_change_releases_panel.html",
+            release_panels.change_panel,
+        )
         demo.register("releases", releases_demo.load)
         _register_navigation()
 

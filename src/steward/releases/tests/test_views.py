@@ -264,3 +264,10 @@ def test_a_stale_artefact_edit_is_a_form_error() -> None:
     )
     assert stale.status_code == 400 and "changed meanwhile" in stale.content.decode()
     assert DmlArtefact.objects.get().location == artefact.location
+
+
+def test_a_change_page_lists_the_releases_that_group_it() -> None:
+    release, change = make_release(), make_scheduled_change()
+    services.set_release_changes(actor=None, release=release, changes=[change])
+    page = signed_in(make_agent()).get(change.get_absolute_url()).content.decode()
+    assert 'data-testid="change-releases"' in page and release.number in page

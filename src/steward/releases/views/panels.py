@@ -73,3 +73,20 @@ def release_panel(request: HttpRequest, ticket: Any) -> dict[str, Any] | None:
         if may_change
         else None,
     }
+
+
+def change_panel(request: HttpRequest, ticket: Any) -> dict[str, Any] | None:
+    """On a change's page: the releases that group it (for those who see releases)."""
+    user = actor_of(request)
+    if not policy.has_model_permission(user, Release, "view"):
+        return None
+    releases = list(
+        Release.objects.visible_to(user)
+        .filter(changes=ticket.pk)
+        .only("number", "title", "release_version", "state")
+        .order_by("-opened_at", "-id")[:50]
+    )
+    labels = workflow.state_labels()
+    for release in releases:
+        release.state_label = labels.get(release.state, release.state)
+    return {"releases": releases}
