@@ -88,5 +88,5 @@ def change_panel(request: HttpRequest, ticket: Any) -> dict[str, Any] | None:
     )
     labels = workflow.state_labels()
     for release in releases:
-        release.state_label = labels.get(release.state, release.state)
+        setattr(release, "state_label", labels.get(release.state, release.state))  # noqa: B010
     return {"releases": releases}
