@@ -297,7 +297,7 @@ MOVE_LABELS = {
 def deployment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = actor_of(request)
     deployment = get_deployment(request, pk)
-    moves = [t for t in workflow.allowed_transitions(deployment, user)]
+    moves = workflow.allowed_transitions(deployment, user)
     history = (
         AuditEntry.objects.for_object(deployment)
         .select_related("actor")
