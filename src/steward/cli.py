@@ -20,6 +20,9 @@ steward knowledge reindex | search QUERY [--limit N] | due [--json]
                                  the knowledge base: rebuild its index, search it, reviews due
 steward problems detect [--window DAYS] [--threshold N] [--json]
                                  propose problems for clusters of recurring incidents
+steward dml register PATH --name N --version V --location URI [--licence L] [--as EMAIL]
+steward dml verify PATH [--artefact NAME@VERSION] [--as EMAIL]   exit 1 on mismatch/unknown
+steward dml list [--state S] [--json]   the definitive media library
 steward manage <django command>  any Django management command
 """
 
@@ -46,6 +49,7 @@ SUBCOMMANDS = {
     "cmdb": "cmdb",
     "knowledge": "knowledge",
     "problems": "problems",
+    "dml": "dml",
 }
 
 

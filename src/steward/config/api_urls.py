@@ -12,6 +12,7 @@ from steward.incidents.api.urls import register as register_incidents
 from steward.incidents.api.urls import urlpatterns as incident_paths
 from steward.knowledge.api.urls import register as register_knowledge
 from steward.problems.api.urls import register as register_problems
+from steward.releases.api.urls import register as register_releases
 from steward.servicedesk.api.inbound import register as register_mail_in
 from steward.servicedesk.api.urls import register as register_servicedesk
 from steward.servicedesk.notify.api import register as register_notifications
@@ -27,6 +28,7 @@ register_tickets(router)
 register_incidents(router)
 register_problems(router)
 register_knowledge(router)
+register_releases(router)
 register_notifications(router)
 register_servicedesk(router)
 register_mail_in(router)

@@ -110,7 +110,9 @@ INSTALLED_APPS = [
     "steward.sla",
     "steward.incidents",
     "steward.problems",
+    "steward.changes",
     "steward.knowledge",
+    "steward.releases",
     "steward.servicedesk",
     "steward.interop",
 ]
@@ -290,6 +292,9 @@ SPECTACULAR_SETTINGS = {
         "ImpactDirectionEnum": "steward.cmdb.choices.ImpactDirection",
         "AssignmentRuleMethodEnum": "steward.incidents.choices.AssignmentRuleMethod",
         "RcaMethodEnum": "steward.problems.choices.RcaMethod",
+        "ChangeTypeEnum": "steward.changes.choices.ChangeType",
+        "RiskClassEnum": "steward.changes.choices.RiskClass",
+        "OutcomeEnum": "steward.changes.choices.Outcome",
     },
 }
 
@@ -415,5 +420,11 @@ STEWARD = {
     "PROBLEM_TREND_THRESHOLD": _env_int("STEWARD_PROBLEM_TREND_THRESHOLD", 5),
     "PROBLEM_TREND_MIN_SIMILARITY": float(
         os.environ.get("STEWARD_PROBLEM_TREND_MIN_SIMILARITY", "0.25")
+    ),
+    "RELEASE_PRODUCTION_NEEDS_PRE_PRODUCTION": _env_bool(
+        "STEWARD_RELEASE_PRODUCTION_NEEDS_PRE_PRODUCTION", True
+    ),
+    "DEPLOYMENT_APPROVED_ARTEFACTS_ONLY": _env_bool(
+        "STEWARD_DEPLOYMENT_APPROVED_ARTEFACTS_ONLY", True
     ),
 }

@@ -16,6 +16,7 @@ urlpatterns = [
     path("interactions/", include(incident_urls.interaction_patterns)),
     path("problems/", include("steward.problems.urls")),
     path("knowledge/", include("steward.knowledge.urls")),
+    path("releases/", include("steward.releases.urls")),
     path("notifications/", include("steward.servicedesk.notify.urls")),
     path("portal/", include("steward.servicedesk.portal_urls")),
     path("servicedesk/", include("steward.servicedesk.urls")),

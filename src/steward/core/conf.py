@@ -46,6 +46,10 @@ DEFAULTS: dict[str, Any] = {
     "PROBLEM_TREND_WINDOW_DAYS": 30,
     "PROBLEM_TREND_THRESHOLD": 5,
     "PROBLEM_TREND_MIN_SIMILARITY": 0.25,
+    # Releases: production only after a succeeded deployment to test or staging; deployments
+    # install only approved DML artefacts.
+    "RELEASE_PRODUCTION_NEEDS_PRE_PRODUCTION": True,
+    "DEPLOYMENT_APPROVED_ARTEFACTS_ONLY": True,
 }
 
 

@@ -24,7 +24,9 @@ APPS = (
     "sla",
     "incidents",
     "problems",
+    "changes",
     "knowledge",
+    "releases",
     "servicedesk",
 )
 
