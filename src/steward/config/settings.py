@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "steward.problems",
     "steward.knowledge",
     "steward.servicedesk",
+    "steward.governance",
     "steward.interop",
 ]
 

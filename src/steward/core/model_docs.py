@@ -26,6 +26,7 @@ APPS = (
     "problems",
     "knowledge",
     "servicedesk",
+    "governance",
 )
 
 
