@@ -39,24 +39,23 @@ def _effects_will_sync(ticket: Ticket, changes: dict[str, Any]) -> bool:
 
 
 #: What a clock reads of a ticket's history (``services.clocks.history_of``): its opening,
-#: changes of state and of the fields that select targets, and the first response (which
-#: only a public reply sets).
+#: changes of state (and of the reason a ticket waits, for kinds that have one) and of the
+#: fields that select targets, and the first response (which only a public reply sets).
 CLOCK_INPUTS = ("state", *SELECTING)
 
 
-def _may_move_clocks(entry: AuditEntry) -> bool:
+def _may_move_clocks(entry: AuditEntry, obj: models.Model) -> bool:
     if entry.action.endswith(".created") or entry.action == "ticket.commented":
         return True
     changes = entry.changes or {}
-    return any(
-        isinstance(changes.get(name), list) and len(changes[name]) == 2 for name in CLOCK_INPUTS
-    )
+    inputs = (*CLOCK_INPUTS, getattr(type(obj), "state_reason_field", "") or "state")
+    return any(isinstance(changes.get(name), list) and len(changes[name]) == 2 for name in inputs)
 
 
 def on_audit_entry(entry: AuditEntry, obj: models.Model) -> None:
     """Audit listener: sync the clocks of a changed ticket (unless an effect will, or the
     entry changes nothing a clock reads, such as a routing note or a work note)."""
-    if not isinstance(obj, Ticket) or not _may_move_clocks(entry):
+    if not isinstance(obj, Ticket) or not _may_move_clocks(entry, obj):
         return
     _, _, verb = entry.action.partition(".")
     if verb == "transitioned" and _effects_will_sync(obj, entry.changes or {}):
