@@ -14,7 +14,9 @@ they agree on what a reopening or a hand-off is.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import BigIntegerField, CharField, OuterRef, Q, QuerySet
@@ -23,6 +25,7 @@ from django.db.models.functions import Cast
 from steward.core import workflow
 from steward.core.errors import RuleViolation
 from steward.core.models import AuditEntry
+from steward.core.policy import scope
 from steward.tickets.models import Ticket, ticket_kinds
 
 
@@ -144,3 +147,156 @@ def ticket_entries(kind: Kind, tickets: QuerySet[Any]) -> QuerySet[AuditEntry]:
         .filter(ticket_id__in=tickets.values("pk"))
         .order_by()
     )
+
+
+# --- cases: one ticket's life, read in chunks ---------------------------------------------------
+
+#: Entries on the shared ticket row (comments are written on ``tickets.ticket`` or the kind).
+TICKET_LABEL = "tickets.ticket"
+COMMENT_ACTIVITIES = {"ticket.commented": "Reply", "ticket.work_noted": "Work note"}
+#: How many tickets are read (with their entries) at a time: memory stays bounded.
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Event:
+    """One step of a case: what happened (``activity``), when, by whom, with what details."""
+
+    at: datetime
+    activity: str
+    resource: str
+    attributes: dict[str, Any]
+    entry_id: int
+
+
+@dataclass(frozen=True)
+class Case:
+    """One ticket and its events in order; ``states`` is its path of states."""
+
+    ticket_id: int
+    number: str
+    opened_at: datetime
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    priority: int
+    state: str
+    events: list[Event]
+    states: list[str]
+    moves: list[tuple[str, str]]
+
+    @property
+    def ended_at(self) -> datetime | None:
+        return self.closed_at or self.resolved_at
+
+
+def _events_of(kind: Kind, entry: dict[str, Any], labels: dict[str, str]) -> list[Event]:
+    """The events one audit entry stands for (none for entries that are no lifecycle step)."""
+    changes = entry["changes"] or {}
+    action = entry["action"]
+    common = {"at": entry["created_at"], "resource": entry["actor_label"] or "system"}
+    found: list[Event] = []
+    state = changes.get("state")
+    if action == kind.created:
+        first = state[1] if isinstance(state, list) and len(state) == 2 else None
+        attributes = {"state": first, "priority": (changes.get("priority") or [None, None])[1]}
+        found.append(Event(activity="Open", attributes=attributes, entry_id=entry["id"], **common))
+    elif action == kind.transitioned and isinstance(state, list) and len(state) == 2:
+        found.append(
+            Event(
+                activity=labels.get(state[1], str(state[1])),
+                attributes={"from_state": state[0], "to_state": state[1]},
+                entry_id=entry["id"],
+                **common,
+            )
+        )
+    if action in (kind.updated, kind.transitioned):
+        hands = {name: changes[name] for name in ("team", "assignee") if name in changes}
+        if hands:
+            was_held = any(isinstance(v, list) and v[0] is not None for v in hands.values())
+            attributes = {f"{name}_{i}": value[j] for name, value in hands.items()
+                          for i, j in (("from", 0), ("to", 1))}
+            found.append(
+                Event(
+                    activity="Reassign" if was_held else "Assign",
+                    attributes=attributes,
+                    entry_id=entry["id"],
+                    **common,
+                )
+            )
+        if "priority" in changes and action == kind.updated:
+            before, after = changes["priority"]
+            found.append(
+                Event(
+                    activity="Change priority",
+                    attributes={"priority_from": before, "priority_to": after},
+                    entry_id=entry["id"],
+                    **common,
+                )
+            )
+    if action in COMMENT_ACTIVITIES:
+        found.append(
+            Event(
+                activity=COMMENT_ACTIVITIES[action],
+                attributes={"public": bool(changes.get("public", action == "ticket.commented"))},
+                entry_id=entry["id"],
+                **common,
+            )
+        )
+    return found
+
+
+def cases(kind: Kind, tickets: QuerySet[Any], *, chunk: int = CHUNK) -> Iterator[Case]:
+    """The cases of ``tickets`` (a query of ``kind``'s model) in ticket order, ``chunk``
+    tickets and their entries at a time (two queries per chunk, whatever the history)."""
+    labels = workflow.state_labels()
+    columns = ("pk", "number", "opened_at", "resolved_at", "closed_at", "priority", "state")
+    last = 0
+    while True:
+        rows = list(tickets.filter(pk__gt=last).order_by("pk").values(*columns)[:chunk])
+        if not rows:
+            return
+        last = rows[-1]["pk"]
+        by_id: dict[str, list[dict[str, Any]]] = {str(row["pk"]): [] for row in rows}
+        entries = (
+            AuditEntry.objects.filter(
+                object_type__in=(kind.label, TICKET_LABEL), object_id__in=list(by_id)
+            )
+            .order_by("created_at", "id")
+            .values("id", "object_id", "created_at", "actor_label", "action", "changes")
+        )
+        for entry in entries:
+            by_id[entry["object_id"]].append(entry)
+        for row in rows:
+            events: list[Event] = []
+            states: list[str] = []
+            moves: list[tuple[str, str]] = []
+            for entry in by_id[str(row["pk"])]:
+                events += _events_of(kind, entry, labels)
+                state = (entry["changes"] or {}).get("state")
+                if entry["action"] == kind.created and isinstance(state, list):
+                    states.append(str(state[1]))
+                elif entry["action"] == kind.transitioned and isinstance(state, list):
+                    if not states:
+                        states.append(str(state[0]))
+                    states.append(str(state[1]))
+                    moves.append((str(state[0]), str(state[1])))
+            yield Case(
+                ticket_id=row["pk"],
+                number=row["number"],
+                opened_at=row["opened_at"],
+                resolved_at=row["resolved_at"],
+                closed_at=row["closed_at"],
+                priority=row["priority"],
+                state=row["state"],
+                events=events,
+                states=states,
+                moves=moves,
+            )
+
+
+def opened_between(
+    kind: Kind, *, actor: Any, since: datetime, until: datetime
+) -> QuerySet[Any]:
+    """The tickets of ``kind`` opened in ``[since, until)`` that ``actor`` may see."""
+    tickets: Any = kind.model._default_manager.filter(opened_at__gte=since, opened_at__lt=until)
+    return scope(tickets, actor) if actor is not None else tickets
