@@ -42,7 +42,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.apps import apps
 from django.db.models import (
     Avg,
     Count,
@@ -75,7 +74,6 @@ GROUPS = ("service", "team", "priority", "category", "month")
 #: Periods longer than this get a weekly backlog, shorter ones a daily one.
 DAILY_BACKLOG_DAYS = 92
 TOP = 10
-SUCCESSFUL_OUTCOMES = ("successful", "successful_with_issues")
 NONE_LABEL = "(none)"
 
 
@@ -400,27 +398,23 @@ def _sla(
 
 def _changes(
     grouping: _Grouping, actor: Any, since: datetime, until: datetime
-) -> dict[Any, tuple[int, int]] | None:
-    """Changes closed in the period with an outcome, and the successful ones, per group
-    (``None`` where the change app is not installed)."""
-    try:
-        model = apps.get_model("changes", "Change")
-    except LookupError:
-        return None
-    changes: Any = model._default_manager.filter(closed_at__gte=since, closed_at__lt=until).exclude(
+) -> dict[Any, tuple[int, int]]:
+    """Changes closed in the period with an outcome, and the successful ones, per group."""
+    from steward.changes.choices import Outcome
+    from steward.changes.models import Change
+
+    changes: Any = Change.objects.filter(closed_at__gte=since, closed_at__lt=until).exclude(
         outcome=""
     )
     if actor is not None:
         changes = scope(changes, actor)
-    change_grouping = _Grouping(
-        grouping.name if grouping.name != "category" else None, grouping.kind
-    )
+    name = grouping.name if grouping.name != "category" else None  # changes have none
     counted = _grouped(
-        change_grouping,
+        _Grouping(name, grouping.kind),
         changes,
         "closed_at",
         done=Count("pk"),
-        good=Count("pk", filter=Q(outcome__in=SUCCESSFUL_OUTCOMES)),
+        good=Count("pk", filter=Q(outcome__in=(Outcome.SUCCESSFUL, Outcome.WITH_ISSUES))),
     )
     return {key: (row["done"], row["good"]) for key, row in counted.items()}
 
@@ -571,11 +565,10 @@ def kpi_report(
         for key, (met, breached) in (_sla(active, the_kind, actor, since, until) or {}).items():
             target = row(key)
             target.sla_met, target.sla_breached = met, breached
-        changes = _changes(active, actor, since, until)
-        if changes is not None:
+        if active.name != "category":
             for target in rows.values():
                 target.changes_with_outcome = target.changes_successful = 0
-            for key, (done, good) in changes.items():
+            for key, (done, good) in _changes(active, actor, since, until).items():
                 target = row(key)
                 target.changes_with_outcome, target.changes_successful = done, good
         return rows

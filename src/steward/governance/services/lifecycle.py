@@ -213,8 +213,11 @@ def _events_of(kind: Kind, entry: dict[str, Any], labels: dict[str, str]) -> lis
         hands = {name: changes[name] for name in ("team", "assignee") if name in changes}
         if hands:
             was_held = any(isinstance(v, list) and v[0] is not None for v in hands.values())
-            attributes = {f"{name}_{i}": value[j] for name, value in hands.items()
-                          for i, j in (("from", 0), ("to", 1))}
+            attributes = {
+                f"{name}_{i}": value[j]
+                for name, value in hands.items()
+                for i, j in (("from", 0), ("to", 1))
+            }
             found.append(
                 Event(
                     activity="Reassign" if was_held else "Assign",
@@ -294,9 +297,7 @@ def cases(kind: Kind, tickets: QuerySet[Any], *, chunk: int = CHUNK) -> Iterator
             )
 
 
-def opened_between(
-    kind: Kind, *, actor: Any, since: datetime, until: datetime
-) -> QuerySet[Any]:
+def opened_between(kind: Kind, *, actor: Any, since: datetime, until: datetime) -> QuerySet[Any]:
     """The tickets of ``kind`` opened in ``[since, until)`` that ``actor`` may see."""
     tickets: Any = kind.model._default_manager.filter(opened_at__gte=since, opened_at__lt=until)
     return scope(tickets, actor) if actor is not None else tickets

@@ -139,3 +139,22 @@ def test_bad_input_is_refused() -> None:
         kpis.kpi_report(actor=None, since=since, until=until, kind="nothing")
     with pytest.raises(RuleViolation):
         kpis.day_range(DAY.date(), (DAY - timedelta(days=1)).date())
+
+
+def test_change_success_rate_counts_closed_changes_with_an_outcome() -> None:
+    from steward.changes.models import Change
+    from steward.changes.tests.factories import make_change
+
+    team = make_team(name="Ops")
+    outcomes = ["successful", "successful_with_issues", "failed", "backed_out", ""]
+    for outcome in outcomes:
+        change = make_change(team=team)
+        Change.objects.filter(pk=change.pk).update(
+            outcome=outcome, closed_at=DAY, state="closed", state_category="closed"
+        )
+
+    report = _report(group_by="team")
+
+    assert report.total.changes_with_outcome == 4
+    assert report.total.change_success_rate == 0.5
+    assert {row.label: row.change_success_rate for row in report.rows} == {"Ops": 0.5}

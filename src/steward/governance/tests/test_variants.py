@@ -26,8 +26,8 @@ def _histories() -> None:
             opened=DAY + n * H,
             moves=[(DAY + n * H + H, "in_progress"), (DAY + 3 * n * H + 2 * H, "resolved")],
         )
-    # new -> resolved is not declared by the full workflow (from new only cancel, assign...)
-    make_history(opened=DAY, moves=[(DAY + 5 * H, "resolved"), (DAY + 6 * H, "closed")])
+    # new -> closed is not declared by the full workflow (closing follows a resolution)
+    make_history(opened=DAY, moves=[(DAY + 6 * H, "closed")])
     make_history(opened=DAY + 2 * H)  # still open
 
 
@@ -46,11 +46,11 @@ def test_paths_counts_durations_and_deviations() -> None:
     assert top.mean_seconds == 4 * 3600
     assert not top.deviates
     stray = next(v for v in report.variants if v.deviates)
-    assert stray.states == ("new", "resolved", "closed")
+    assert stray.states == ("new", "closed")
     assert stray.median_seconds == 6 * 3600
     assert report.deviating_cases == 1
     assert report.deviation_share == 0.2
-    assert [(d.source, d.target, d.count) for d in report.deviations] == [("new", "resolved", 1)]
+    assert [(d.source, d.target, d.count) for d in report.deviations] == [("new", "closed", 1)]
     assert report.deviations[0].examples == [stray.examples[0]]
     still_open = next(v for v in report.variants if v.states == ("new",))
     assert still_open.mean_seconds is None
@@ -68,10 +68,17 @@ def test_the_command_prints_variants_and_refuses_bad_input() -> None:
     call_command("report", "variants", "--from", "2026-03-02", "--to", "2026-03-02", stdout=out)
     text = out.getvalue()
     assert "5 incidents opened" in text
-    assert "undeclared new -> resolved: 1" in text
+    assert "undeclared new -> closed: 1" in text
     out = StringIO()
     call_command(
-        "report", "variants", "--from", "2026-03-02", "--to", "2026-03-02", "--format", "json",
+        "report",
+        "variants",
+        "--from",
+        "2026-03-02",
+        "--to",
+        "2026-03-02",
+        "--format",
+        "json",
         stdout=out,
     )
     assert json.loads(out.getvalue())["variant_count"] == 3

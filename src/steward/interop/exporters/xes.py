@@ -33,9 +33,9 @@ HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 
 def _attribute(key: str, value: Any) -> str:
     if isinstance(value, bool):
-        return f"<boolean key={quoteattr(key)} value=\"{'true' if value else 'false'}\"/>"
+        return f'<boolean key={quoteattr(key)} value="{"true" if value else "false"}"/>'
     if isinstance(value, int):
-        return f"<int key={quoteattr(key)} value=\"{value}\"/>"
+        return f'<int key={quoteattr(key)} value="{value}"/>'
     if isinstance(value, float):
         return f'<float key={quoteattr(key)} value="{value}"/>'
     if isinstance(value, datetime):

@@ -40,9 +40,7 @@ def _histories() -> None:
 
 def _export(tmp_path: Path, format: str) -> Path:
     out = tmp_path / f"log.{format}"
-    call_command(
-        "export", format, "--from", "2026-03-02", "--to", "2026-03-02", "-o", str(out)
-    )
+    call_command("export", format, "--from", "2026-03-02", "--to", "2026-03-02", "-o", str(out))
     return out
 
 
@@ -90,7 +88,7 @@ def test_native_comments_assignments_and_priority_are_events(tmp_path: Path) -> 
     incidents.reassign(actor=None, incident=incident, team=team, assignee=agent)
     tickets.add_comment(actor=agent, ticket=incident, body="Looking.")
     tickets.add_comment(actor=agent, ticket=incident, body="Note.", is_public=False)
-    incidents.update_incident(actor=None, incident=incident, impact=3, urgency=3)
+    incidents.update_incident(actor=None, incident=incident, impact=1, urgency=1)
     today = datetime.now(UTC).date().isoformat()
     out = tmp_path / "native.xes"
 
@@ -112,7 +110,15 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
         call_command("export", "xes", "--from", "2026-03-02", "--to", "2026-03-01", "-o", "x")
     with pytest.raises(CommandError):
         call_command(
-            "export", "ocel", "--from", "2026-03-02", "--to", "2026-03-02", "--kind", "nope",
-            "-o", str(tmp_path / "x"),
+            "export",
+            "ocel",
+            "--from",
+            "2026-03-02",
+            "--to",
+            "2026-03-02",
+            "--kind",
+            "nope",
+            "-o",
+            str(tmp_path / "x"),
         )
     assert not (tmp_path / "x").exists()
