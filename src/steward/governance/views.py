@@ -29,8 +29,7 @@ def _form(request: HttpRequest, form_class: type[PeriodForm]) -> PeriodForm:
     today = timezone.localdate()
     data = request.GET if "since" in request.GET else None
     initial = {"since": today - timedelta(days=29), "until": today, "kind": "incident"}
-    form = form_class(data if data is not None else initial)
-    return form
+    return form_class(data if data is not None else initial)
 
 
 def _display(row: kpis.KpiRow) -> dict[str, Any]:

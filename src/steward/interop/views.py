@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 
 from steward.accounts.models import actor_of
 from steward.core.errors import NotFound
@@ -14,13 +14,13 @@ from steward.interop import exporters
 
 
 @login_required
-def export(request: HttpRequest, log_format: str) -> HttpResponse:
+def export(request: HttpRequest, log_format: str) -> HttpResponseBase:
     user = actor_of(request)
     if not user.has_perm(VIEW_KPIS) or log_format not in exporters.FORMATS:
         raise NotFound("page not found")
     form = PeriodForm(request.GET)
     if not form.is_valid():
-        errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+        errors = "; ".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in form.errors.items())
         return HttpResponse(errors, status=400, content_type="text/plain")
     data = form.cleaned_data
     since, until = day_range(data["since"], data["until"])

@@ -309,7 +309,7 @@ def _grouped(
 # --- the figures --------------------------------------------------------------------------------
 
 
-def _duration() -> ExpressionWrapper:
+def _duration() -> ExpressionWrapper[Any]:
     return ExpressionWrapper(F("resolved_at") - F("opened_at"), output_field=DurationField())
 
 
@@ -347,7 +347,9 @@ def _hand_off_counts(kind: Kind) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def _distribution(grouping: _Grouping, kind: Kind, resolved: QuerySet[Any]) -> dict[Any, dict]:
+def _distribution(
+    grouping: _Grouping, kind: Kind, resolved: QuerySet[Any]
+) -> dict[Any, dict[str, int]]:
     """How many resolved tickets had 0, 1, 2, 3+ hand-offs, per group (one grouped query)."""
     counted = resolved.annotate(
         _hand_offs=_hand_off_counts(kind),
@@ -514,7 +516,7 @@ def kpi_report(
     the_kind = lifecycle.kind_named(kind)
     grouping = _Grouping(group_by or None, the_kind)
     grouping.check()
-    tickets: Any = the_kind.model._default_manager.all()
+    tickets: QuerySet[Any] = the_kind.model._default_manager.all()
     if actor is not None:
         tickets = scope(tickets, actor)
     in_period = {"__gte": since, "__lt": until}

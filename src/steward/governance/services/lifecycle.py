@@ -267,8 +267,8 @@ def cases(kind: Kind, tickets: QuerySet[Any], *, chunk: int = CHUNK) -> Iterator
             .order_by("created_at", "id")
             .values("id", "object_id", "created_at", "actor_label", "action", "changes")
         )
-        for entry in entries:
-            by_id[entry["object_id"]].append(entry)
+        for found in entries:
+            by_id[found["object_id"]].append(dict(found))
         for row in rows:
             events: list[Event] = []
             states: list[str] = []
@@ -299,5 +299,9 @@ def cases(kind: Kind, tickets: QuerySet[Any], *, chunk: int = CHUNK) -> Iterator
 
 def opened_between(kind: Kind, *, actor: Any, since: datetime, until: datetime) -> QuerySet[Any]:
     """The tickets of ``kind`` opened in ``[since, until)`` that ``actor`` may see."""
-    tickets: Any = kind.model._default_manager.filter(opened_at__gte=since, opened_at__lt=until)
-    return scope(tickets, actor) if actor is not None else tickets
+    tickets: QuerySet[Any] = kind.model._default_manager.filter(
+        opened_at__gte=since, opened_at__lt=until
+    )
+    if actor is not None:
+        tickets = scope(tickets, actor)
+    return tickets

@@ -67,7 +67,7 @@ def make_history(
             changes={"state": [None, "new"], "priority": [None, incident.priority]},
         )
     ]
-    events = [(when, "move", state) for when, state in moves] + [
+    events: list[tuple[datetime, str, Any]] = [(when, "move", state) for when, state in moves] + [
         (when, "hand", (a, b)) for when, a, b in hand_offs
     ]
     state = "new"
