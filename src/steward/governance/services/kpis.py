@@ -445,7 +445,9 @@ def _backlog(
         from steward.tickets.models import Ticket
 
         entries = entries.annotate(
-            _key=Subquery(Ticket.objects.filter(pk=OuterRef("ticket_id")).values(path)[:1])
+            _key=Subquery(
+                Ticket.objects.filter(pk=OuterRef("ticket_id")).order_by().values(path)[:1]
+            )
         )
     else:
         entries = entries.annotate(_key=Value(None, output_field=IntegerField()))
