@@ -15,10 +15,12 @@ def _kind_choices() -> list[tuple[str, str]]:
 
 
 class PeriodForm(forms.Form):
-    since = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        label="From", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     until = forms.DateField(
         label="To",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Up to and including this day.",
     )
     kind = forms.ChoiceField(label="Tickets", choices=_kind_choices, initial="incident")
