@@ -11,7 +11,7 @@ from steward.core.api.profile import ProcessProfileView
 from steward.governance.api.urls import urlpatterns as governance_paths
 from steward.incidents.api.urls import register as register_incidents
 from steward.incidents.api.urls import urlpatterns as incident_paths
-from steward.interop.api.urls import urlpatterns as interop_paths
+from steward.interop.exporters.api import urlpatterns as export_paths
 from steward.knowledge.api.urls import register as register_knowledge
 from steward.problems.api.urls import register as register_problems
 from steward.servicedesk.api.inbound import register as register_mail_in
@@ -41,5 +41,5 @@ urlpatterns = [
     *sla_paths,
     *cmdb_paths,
     *governance_paths,
-    *interop_paths,
+    *export_paths,
 ]

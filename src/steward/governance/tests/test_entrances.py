@@ -70,7 +70,7 @@ def test_agents_and_requesters_do_not(role: str) -> None:
     # (requesters meet the portal's wall first: 403; staff without the right: 404)
     for name in ("governance:kpi_report", "governance:variants"):
         assert _web(person).get(reverse(name)).status_code in (403, 404)
-    export = _web(person).get(reverse("interop:export", args=["xes"]), PERIOD)
+    export = _web(person).get(reverse("exports:download", args=["xes"]), PERIOD)
     assert export.status_code in (403, 404)
     for url in ("/api/v1/reports/kpis/", "/api/v1/reports/variants/", "/api/v1/exports/xes/"):
         assert_problem(_api(person).get(url, PERIOD), 403)
@@ -143,10 +143,10 @@ def test_the_variant_page_links_the_downloads() -> None:
 
     assert page.status_code == 200
     assert page.context["report"].cases == 2
-    download = client.get(reverse("interop:export", args=["xes"]), {**PERIOD, "kind": "incident"})
+    download = client.get(reverse("exports:download", args=["xes"]), {**PERIOD, "kind": "incident"})
     assert download.status_code == 200
     assert b"<trace>" in b"".join(download.streaming_content)  # type: ignore[attr-defined]
-    assert client.get(reverse("interop:export", args=["xes"]), {}).status_code == 400
+    assert client.get(reverse("exports:download", args=["xes"]), {}).status_code == 400
 
 
 def test_the_kpi_command_prints_json_csv_and_text() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import StreamingHttpResponse
+from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -44,3 +45,9 @@ class EventLogExportView(APIView):
         name = exporters.filename(log_format, data["kind"], since, until)
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
+
+
+#: Paths beside the router's (``config/api_urls.py`` mounts them).
+urlpatterns = [
+    path("exports/<str:log_format>/", EventLogExportView.as_view(), name="event-log-export"),
+]
