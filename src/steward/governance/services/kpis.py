@@ -453,11 +453,25 @@ def _backlog(
         entries = entries.annotate(_key=Value(None, output_field=IntegerField()))
     zone = timezone.get_current_timezone()
     bucket = (TruncDay if interval == "day" else TruncWeek)("created_at", tzinfo=zone)
+    # Open at the start: the tickets whose entries before it add up to one (entered an open
+    # state more often than they left it), summed per ticket first, then counted per group on
+    # the ticket side (a join, not a look-up per entry).
+    open_then = (
+        lifecycle.ticket_entries(kind, tickets)
+        .filter(lifecycle.entering_open(kind) | lifecycle.leaving_open(kind), created_at__lt=since)
+        .values("ticket_id")
+        .annotate(net=Sum(delta))
+        .filter(net__gt=0)
+        .values("ticket_id")
+    )
+    started = tickets.filter(pk__in=open_then).order_by()
     before: dict[Any, int] = {}
-    for row in (
-        entries.filter(created_at__lt=since).values("_key").annotate(n=Sum(delta)).order_by()
-    ):
-        before[row["_key"]] = row["n"] or 0
+    if split is None:
+        before[None] = started.count()
+    else:
+        path = "category_id" if split == "category" else grouping.path
+        for row in started.values(_key=F(path)).annotate(n=Count("pk")):
+            before[row["_key"]] = row["n"]
     moves: dict[Any, dict[Any, int]] = {}
     for row in (
         entries.filter(created_at__gte=since)
