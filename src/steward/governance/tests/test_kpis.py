@@ -158,3 +158,33 @@ def test_change_success_rate_counts_closed_changes_with_an_outcome() -> None:
     assert report.total.changes_with_outcome == 4
     assert report.total.change_success_rate == 0.5
     assert {row.label: row.change_success_rate for row in report.rows} == {"Ops": 0.5}
+
+
+def test_sla_attainment_comes_from_the_compliance_report() -> None:
+    from steward.sla.models import SlaClock
+    from steward.sla.tests.factories import make_target
+
+    red, blue = make_team(name="Red"), make_team(name="Blue")
+    target = make_target(ticket_kind="incidents.incident")
+    clocks = [(red, "met"), (red, "met"), (red, "breached"), (blue, "breached")]
+    for team, state in clocks:
+        incident = make_history(
+            opened=DAY, team=team, moves=[(DAY + timedelta(hours=1), "resolved")]
+        )
+        SlaClock.objects.create(
+            ticket=incident,
+            target=target,
+            agreement=target.agreement,
+            state=state,
+            origin=DAY,
+            attached_at=DAY,
+            started_at=DAY,
+            stopped_at=DAY + timedelta(hours=1),
+            measured_at=DAY + timedelta(hours=1),
+        )
+
+    report = _report(group_by="team")
+
+    assert (report.total.sla_met, report.total.sla_breached) == (2, 2)
+    assert report.total.sla_attainment == 0.5
+    assert {row.label: row.sla_attainment for row in report.rows} == {"Red": 2 / 3, "Blue": 0.0}
