@@ -156,7 +156,8 @@ def generate(*, incidents: int, days: int, seed: int, batch: int) -> int:
                 "resolved_at": resolved_at,
                 "closed_at": closed_at,
             }
-            drawn.append((Ticket(**values), Incident(**values), steps))
+            incident = Incident(**values, reassignment_count=hand_offs)
+            drawn.append((Ticket(**values), incident, steps))
         with transaction.atomic():
             rows = Ticket.objects.bulk_create([t for t, _, _ in drawn], batch_size=batch)
             children = []

@@ -591,11 +591,20 @@ def kpi_report(
                 target.changes_with_outcome, target.changes_successful = done, good
         return rows
 
-    total = collect(_Grouping(None, the_kind)).get(None) or KpiRow(key=None, label="All")
+    if grouping.name is None:
+        grouped: dict[Any, KpiRow] = {}
+        total = collect(grouping).get(None) or KpiRow(key=None, label="All")
+    else:
+        grouped = collect(grouping)
+        if grouping.label_path:
+            _label_groups(grouping, grouped)
+        # Every ticket (clock, change) falls in exactly one group, so the totals are the
+        # groups' sums; only the median needs the whole population again.
+        total = _summed(grouped.values(), _medians(_Grouping(None, the_kind), resolved))
+        if grouping.name == "category":  # changes were not split: count them once
+            done, good = _changes(_Grouping(None, the_kind), actor, since, until)[None]
+            total.changes_with_outcome, total.changes_successful = done, good
     total.label = "All"
-    grouped = collect(grouping) if grouping.name is not None else {}
-    if grouping.name is not None and grouping.label_path:
-        _label_groups(grouping, grouped)
     rows = sorted(grouped.values(), key=_order)
     interval, backlog = _backlog(grouping, the_kind, tickets, since, until)
     opened = within("opened_at")
@@ -618,6 +627,38 @@ def kpi_report(
         report.contacts_resolved_first = contacts.interactions_resolved
         report.contacts_handled = contacts.interactions_handled
     return report
+
+
+def _summed(rows: Iterable[KpiRow], medians: dict[Any, float]) -> KpiRow:
+    """The totals of groups that split the population (no ticket in two groups)."""
+    total = KpiRow(key=None, label="All")
+    weighted = 0.0
+    for row in rows:
+        total.opened += row.opened
+        total.resolved += row.resolved
+        total.closed += row.closed
+        total.reassigned += row.reassigned
+        total.reopened += row.reopened
+        total.sla_met += row.sla_met
+        total.sla_breached += row.sla_breached
+        if row.mean_resolve_seconds is not None:
+            weighted += row.mean_resolve_seconds * row.resolved
+        if row.resolved_by_first_team is not None:
+            total.resolved_by_first_team = (
+                total.resolved_by_first_team or 0
+            ) + row.resolved_by_first_team
+        if row.changes_with_outcome is not None:
+            total.changes_with_outcome = (
+                total.changes_with_outcome or 0
+            ) + row.changes_with_outcome
+            total.changes_successful = (total.changes_successful or 0) + (
+                row.changes_successful or 0
+            )
+        for bucket, count in row.hand_offs.items():
+            total.hand_offs[bucket] += count
+    total.mean_resolve_seconds = weighted / total.resolved if total.resolved else None
+    total.median_resolve_seconds = medians.get(None)
+    return total
 
 
 def _label_groups(grouping: _Grouping, rows: dict[Any, KpiRow]) -> None:
@@ -742,7 +783,8 @@ def as_text(report: KpiReport) -> Iterable[str]:
         last = report.backlog[-1]
         peak = max(report.backlog, key=lambda p: p.total)
         yield (
-            f"backlog ({report.interval}ly): {last.total} open at {last.at:%Y-%m-%d %H:%M}, "
+            f"backlog (at each {report.interval}'s end): {last.total} open at "
+            f"{last.at:%Y-%m-%d %H:%M}, "
             f"peak {peak.total} at {peak.at:%Y-%m-%d}"
         )
     for title, counts in (("services", report.per_service), ("CIs", report.per_ci)):

@@ -56,6 +56,11 @@ def test_counts_durations_and_backlog_come_from_imported_history() -> None:
     # and the backlog replays the states day by day: 1 open before the week
     assert report.interval == "day"
     assert [p.total for p in report.backlog] == [1, 1, 2, 1, 1, 1, 1]
+    # and grouped reports add up to the same totals, whatever the grouping
+    for group in kpis.GROUPS:
+        grouped = _report(group_by=group)
+        assert grouped.total.as_dict() == total.as_dict(), group
+        assert [p.total for p in grouped.backlog] == [p.total for p in report.backlog]
 
 
 def test_grouped_by_team_and_month() -> None:
