@@ -454,17 +454,23 @@ def _backlog(
     zone = timezone.get_current_timezone()
     bucket = (TruncDay if interval == "day" else TruncWeek)("created_at", tzinfo=zone)
     # Open at the start: the tickets whose entries before it add up to one (entered an open
-    # state more often than they left it), summed per ticket first, then counted per group on
-    # the ticket side (a join, not a look-up per entry).
-    open_then = (
-        lifecycle.ticket_entries(kind, tickets)
+    # state more often than they left it), one index probe of the audit log per ticket. A
+    # ticket opened later, or closed before the start and closed since (``closed_at`` is
+    # cleared by every reopening), cannot be open then: it is not probed.
+    net_before = (
+        lifecycle.entries_of(kind)
         .filter(lifecycle.entering_open(kind) | lifecycle.leaving_open(kind), created_at__lt=since)
-        .values("ticket_id")
+        .values("object_type")
         .annotate(net=Sum(delta))
-        .filter(net__gt=0)
-        .values("ticket_id")
+        .values("net")
     )
-    started = tickets.filter(pk__in=open_then).order_by()
+    started = (
+        tickets.filter(opened_at__lt=since)
+        .exclude(closed_at__lt=since)
+        .annotate(_net=Coalesce(Subquery(net_before, output_field=IntegerField()), 0))
+        .filter(_net__gt=0)
+        .order_by()
+    )
     before: dict[Any, int] = {}
     if split is None:
         before[None] = started.count()

@@ -41,6 +41,10 @@ def test_counts_durations_and_backlog_come_from_imported_history() -> None:
     )
     make_history(opened=DAY + 48 * h)
     make_history(opened=DAY - 72 * h, moves=[(DAY + 72 * h, "cancelled")])
+    # (closed before the week: neither counted nor in the backlog)
+    make_history(
+        opened=DAY - 96 * h, moves=[(DAY - 90 * h, "assigned"), (DAY - 80 * h, "cancelled")]
+    )
 
     # When the week is reported
     report = _report()
