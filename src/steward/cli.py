@@ -9,6 +9,12 @@ steward demo                     load the demo data set (idempotent)
 steward profile [set PROFILE]    show or switch the process profile (full, lite, fits, core)
 steward audit verify|seal        check the audit log's hash chain (exit 1 if altered) | seal now
 steward report fcr --from D --to D [--team ID] [--json]   first-contact resolution
+steward report kpis --from D --to D [--group-by service|team|priority|category|month]
+               [--kind incident] [--format json|csv|text]   service KPIs
+steward report variants --from D --to D [--kind incident] [--limit N] [--format json|text]
+                                 the most frequent lifecycle paths and the deviations
+steward export xes|ocel --from D --to D [--kind incident] -o FILE
+                                 ticket lifecycles as an XES / OCEL 2.0 event log
 steward mail fetch [--mailbox NAME] | ingest FILE --mailbox NAME | lmtp [--port P]
                                  e-mail in: poll IMAP now, read one .eml, or listen (LMTP)
 steward mail send-pending        e-mail out: send the notifications due now; prints counts
@@ -44,6 +50,7 @@ SUBCOMMANDS = {
     "profile": "profile",
     "audit": "audit",
     "report": "report",
+    "export": "export",
     "mail": "mail",
     "sla": "sla",
     "cmdb": "cmdb",

@@ -63,6 +63,8 @@ INCIDENT_SETUP = [
 #: The satisfaction report is for those who lead the desk (team leads, incident managers).
 SATISFACTION_REPORT = "servicedesk.view_satisfaction_report"
 AGENT = [*_AGENT_WORK, *INCIDENT_SETUP, f"!{SATISFACTION_REPORT}"]
+#: Service KPIs, lifecycle variants and event-log exports are for the process managers.
+KPI_REPORTS = "governance.view_kpis"
 
 
 @dataclass(frozen=True)
@@ -94,42 +96,42 @@ ROLE_DEFINITIONS: dict[str, RoleDefinition] = {
     RoleCode.INCIDENT_MANAGER: RoleDefinition(
         "Incident manager",
         "Owns incident management: major incidents, escalations, reviews.",
-        (*_AGENT_WORK, "incidents.*", "events.*"),
+        (*_AGENT_WORK, "incidents.*", "events.*", KPI_REPORTS),
     ),
     RoleCode.PROBLEM_MANAGER: RoleDefinition(
         "Problem manager",
         "Owns problem management and the known-error database.",
-        (*AGENT, "problems.*", "knowledge.*"),
+        (*AGENT, "problems.*", "knowledge.*", KPI_REPORTS),
     ),
     RoleCode.KNOWLEDGE_MANAGER: RoleDefinition(
         "Knowledge manager",
         "Owns the knowledge base: reviews, publishes and retires articles, keeps categories.",
-        (*AGENT, "knowledge.*"),
+        (*AGENT, "knowledge.*", KPI_REPORTS),
     ),
     RoleCode.CHANGE_MANAGER: RoleDefinition(
         "Change manager",
         "Owns change management: assessment, CAB, the change schedule.",
-        (*AGENT, "changes.*"),
+        (*AGENT, "changes.*", KPI_REPORTS),
     ),
     RoleCode.CONFIGURATION_MANAGER: RoleDefinition(
         "Configuration manager",
         "Owns the CMDB: classes, relationships, baselines, reconciliation.",
-        (*AGENT, "cmdb.*"),
+        (*AGENT, "cmdb.*", KPI_REPORTS),
     ),
     RoleCode.SERVICE_LEVEL_MANAGER: RoleDefinition(
         "Service level manager",
         "Owns SLAs, OLAs and underpinning contracts, and their reporting.",
-        (*AGENT, "sla.*", "availability.*", "capacity.*"),
+        (*AGENT, "sla.*", "availability.*", "capacity.*", KPI_REPORTS),
     ),
     RoleCode.RELEASE_MANAGER: RoleDefinition(
         "Release manager",
         "Owns releases, deployments and the definitive media library.",
-        (*AGENT, "releases.*"),
+        (*AGENT, "releases.*", KPI_REPORTS),
     ),
     RoleCode.CATALOG_MANAGER: RoleDefinition(
         "Catalog manager",
         "Owns the service catalogue and request offerings.",
-        (*AGENT, "catalog.*"),
+        (*AGENT, "catalog.*", KPI_REPORTS),
     ),
     RoleCode.CAB_MEMBER: RoleDefinition(
         "CAB member",

@@ -8,8 +8,10 @@ from steward.cmdb.api.urls import register as register_cmdb
 from steward.cmdb.api.urls import urlpatterns as cmdb_paths
 from steward.config import openapi  # noqa: F401  (registers the schema extensions)
 from steward.core.api.profile import ProcessProfileView
+from steward.governance.api.urls import urlpatterns as governance_paths
 from steward.incidents.api.urls import register as register_incidents
 from steward.incidents.api.urls import urlpatterns as incident_paths
+from steward.interop.exporters.api import urlpatterns as export_paths
 from steward.knowledge.api.urls import register as register_knowledge
 from steward.problems.api.urls import register as register_problems
 from steward.releases.api.urls import register as register_releases
@@ -40,4 +42,6 @@ urlpatterns = [
     *incident_paths,
     *sla_paths,
     *cmdb_paths,
+    *governance_paths,
+    *export_paths,
 ]

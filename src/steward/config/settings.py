@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "steward.knowledge",
     "steward.releases",
     "steward.servicedesk",
+    "steward.governance",
     "steward.interop",
 ]
 

@@ -20,6 +20,8 @@ urlpatterns = [
     path("notifications/", include("steward.servicedesk.notify.urls")),
     path("portal/", include("steward.servicedesk.portal_urls")),
     path("servicedesk/", include("steward.servicedesk.urls")),
+    path("governance/", include("steward.governance.urls")),
+    path("exports/", include("steward.interop.exporters.urls")),
     path("api/v1/", include("steward.config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

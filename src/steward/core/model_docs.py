@@ -28,6 +28,7 @@ APPS = (
     "knowledge",
     "releases",
     "servicedesk",
+    "governance",
 )
 
 

@@ -83,6 +83,17 @@ def day_range(since: date, until: date) -> tuple[datetime, datetime]:
     return start, end
 
 
+def resolved_by_first_team() -> Q:
+    """The condition "resolved by the first team it reached" (never reassigned, never
+    escalated) on an ``Incident`` query: this report's, and other reports' that group it."""
+    escalated = AuditEntry.objects.filter(
+        object_type=Incident._meta.label_lower,
+        object_id=Cast(OuterRef("pk"), output_field=CharField()),
+        action="incident.escalated",
+    )
+    return Q(Q(reassignment_count=0, team__isnull=False), ~Exists(escalated))
+
+
 def first_contact_resolution(
     *,
     actor: Person | None = None,
@@ -107,15 +118,9 @@ def first_contact_resolution(
         linked=Count("pk", filter=Q(outcome=InteractionOutcome.LINKED)),
         abandoned=Count("pk", filter=Q(outcome=InteractionOutcome.ABANDONED)),
     )
-    escalated = AuditEntry.objects.filter(
-        object_type=Incident._meta.label_lower,
-        object_id=Cast(OuterRef("pk"), output_field=CharField()),
-        action="incident.escalated",
-    )
-    first_team = Q(Q(reassignment_count=0, team__isnull=False), ~Exists(escalated))
     resolved = incidents.aggregate(
         total=Count("pk"),
-        first_team=Count("pk", filter=first_team),
+        first_team=Count("pk", filter=resolved_by_first_team()),
     )
     return FirstContactResolution(
         since=since,

@@ -46,6 +46,8 @@ class ComplianceRow:
     average_minutes: int | None
     median_minutes: int | None = None
     p90_minutes: int | None = None
+    #: The value of the caller's ``ticket_key`` (``None`` without one).
+    group: Any = None
 
     @property
     def total(self) -> int:
@@ -92,8 +94,14 @@ def compliance(
     until: datetime,
     split: Iterable[str] = (),
     agreement: int | None = None,
+    kind: str | None = None,
+    ticket_key: str | None = None,
 ) -> list[ComplianceRow]:
-    """The compliance rows of ``[since, until)`` (see the module docstring)."""
+    """The compliance rows of ``[since, until)`` (see the module docstring).
+
+    ``kind`` keeps the clocks of one ticket kind (``incidents.incident``); ``ticket_key``, a
+    lookup on the clocked ticket (``team_id``), splits the rows by its value as well.
+    """
     if actor is not None and not has_model_permission(actor, SlaClock, "view"):
         raise Forbidden("You may not see service level reports.")
     split = [s for s in split if s in SPLITS]
@@ -106,7 +114,11 @@ def compliance(
         rows = scope(rows, actor, "view")
     if agreement is not None:
         rows = rows.filter(agreement_id=agreement)
+    if kind is not None:
+        rows = rows.filter(ticket__kind=kind)
     keys = ["agreement__name", "agreement__code", "target__metric", "target__priority", "month"]
+    if ticket_key is not None:
+        keys.append(f"ticket__{ticket_key}")
     if "service" in split:
         keys.append("ticket__service__name")
     if "customer" in split:
@@ -141,6 +153,7 @@ def compliance(
                 average_minutes=_minutes(average),
                 median_minutes=_minutes(marks.get(50)),
                 p90_minutes=_minutes(marks.get(90)),
+                group=row[f"ticket__{ticket_key}"] if ticket_key is not None else None,
             )
         )
     return found
