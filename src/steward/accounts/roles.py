@@ -37,6 +37,14 @@ _AGENT_WORK = (
         "incidents.change_*",
         "problems.view_*",
         "changes.view_*",
+        # Agents raise and work changes (tasks, risk answers); templates, the questionnaire,
+        # boards and CAB meetings are the change managers' (``changes.*``).
+        "changes.add_change",
+        "changes.change_change",
+        "changes.add_changetask",
+        "changes.change_changetask",
+        "changes.add_riskanswer",
+        "changes.change_riskanswer",
         "releases.view_*",
         "servicedesk.*",
         # Notification templates and the outbound mail log are the administrators'.
@@ -216,7 +224,7 @@ def sync_after_migrate(sender: Any, **kwargs: Any) -> None:
     """Sync once per migrate, after the last app has created its permissions."""
     from django.apps import apps
 
-    # Django sends post_migrate only for apps with models: the last of those.
+    # Django sends post_migrate only for apps with a models module.
     last = [config for config in apps.get_app_configs() if config.models_module is not None][-1]
     if sender is last:
         sync_roles()
