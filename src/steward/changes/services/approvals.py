@@ -234,10 +234,8 @@ def delegation_covers(delegate: Person, person: Person, at: datetime | None = No
     lasts; an open-ended one while ``person`` is marked away."""
     at = at or timezone.now()
     periods = Delegation.objects.filter(person=person, delegate=delegate, starts_at__lte=at)
-    dated = Q(ends_at__gt=at)
-    if person.is_away:
-        dated |= Q(ends_at__isnull=True)
-    return periods.filter(dated).exists()
+    while_away = Q(ends_at__isnull=True, person__is_away=True)
+    return periods.filter(Q(ends_at__gt=at) | while_away).exists()
 
 
 def votable_for(actor: Person, request: ApprovalRequest) -> list[Person]:

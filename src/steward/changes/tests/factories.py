@@ -98,8 +98,7 @@ def make_template(**overrides: Any) -> Any:
 
 def make_assessed(**overrides: Any) -> Change:
     """A normal change in assessment with its risk assessed (every answer "no": low)."""
-    from steward.changes.services import risk
-    from steward.changes.services import transition_change
+    from steward.changes.services import risk, transition_change
 
     values = {**window(), **overrides}
     change = make_change(**values)
