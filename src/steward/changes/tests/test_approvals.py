@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
 
 from steward.accounts import services as accounts
 from steward.accounts.choices import RoleCode
+from steward.accounts.models import Person
 from steward.accounts.tests.factories import make_person
 from steward.changes import services
 from steward.changes.models import ApprovalRequest, Change, Vote
@@ -27,11 +29,11 @@ from steward.core.models import AuditEntry
 pytestmark = pytest.mark.django_db
 
 
-def cab_member() -> object:
+def cab_member() -> Person:
     return make_person(roles=[RoleCode.CAB_MEMBER])
 
 
-def in_approval(**overrides: object) -> Change:
+def in_approval(**overrides: Any) -> Change:
     change = make_assessed(**overrides)
     return services.transition_change(actor=None, change=change, to="approval")
 

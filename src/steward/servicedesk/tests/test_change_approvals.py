@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from steward.accounts.choices import RoleCode
+from steward.accounts.models import Person
 from steward.accounts.tests.factories import make_person
 from steward.changes import services as changes
 from steward.changes.models import Change, Vote
@@ -13,6 +14,7 @@ from steward.changes.services import approvals
 from steward.changes.tests.factories import make_assessed, make_board
 from steward.core.models import AuditEntry
 from steward.servicedesk import inbound
+from steward.servicedesk.models.inbound import InboundMessage
 from steward.servicedesk.notify import sending
 from steward.servicedesk.tests import smtp_server as smtp
 from steward.servicedesk.tests.inbound_factories import make_raw
@@ -22,19 +24,21 @@ pytestmark = pytest.mark.django_db
 smtp_server = smtp.smtp_server  # the fixture
 
 
-def _asked(server: Collector) -> tuple[Change, object, str]:
+def _asked(server: Collector) -> tuple[Change, Person, str]:
     member = make_person(roles=[RoleCode.CAB_MEMBER], email="cab@steward.example")
     make_board(name="CAB", members=[member])
     change = changes.transition_change(actor=None, change=make_assessed(), to="approval")
     sending.send_due()
     (mail,) = server.to("cab@steward.example")
-    text = str(mail.get_body(("plain",)).get_content())
+    part = mail.get_body(("plain",))
+    assert part is not None
+    text = str(part.get_content())
     token_line = next(line for line in text.splitlines() if line.startswith("Approval token:"))
     assert f"[{change.number}] Approval requested" in str(mail["Subject"])
     return change, member, token_line
 
 
-def _reply(first_line: str, token_line: str, sender: str = "cab@steward.example") -> object:
+def _reply(first_line: str, token_line: str, sender: str = "cab@steward.example") -> InboundMessage:
     raw = make_raw(sender=sender, subject="Re: approval", body=f"{first_line}\n\n> {token_line}\n")
     return inbound.ingest(mailbox=None, raw=raw)
 
@@ -63,7 +67,7 @@ def test_forged_and_out_of_date_tokens_do_nothing(smtp_server: Collector) -> Non
     stale = _reply("APPROVE", token_line)
     assert stale.status == "quarantined" and "revision" in stale.detail
     stranger = make_person(roles=[RoleCode.CAB_MEMBER], email="other@steward.example")
-    fresh = approvals.token_for(change.pk, _member.pk)  # type: ignore[attr-defined]
+    fresh = approvals.token_for(change.pk, _member.pk)
     by_stranger = _reply("APPROVE", fresh, sender=stranger.email)
     assert by_stranger.status == "quarantined" and "stand in" in by_stranger.detail
     assert not Vote.objects.exists()
