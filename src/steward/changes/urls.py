@@ -24,6 +24,7 @@ urlpatterns = [
     path("cab/new/", cab.meeting_create, name="meeting_create"),
     path("cab/<int:pk>/", cab.meeting_detail, name="meeting_detail"),
     path("figures/", cab.report, name="report"),
+    path("<str:number>/", changes.change_detail, name="change_detail"),
     path("<str:number>/edit/", changes.change_edit, name="change_edit"),
     path("<str:number>/risk/", changes.risk_assessment, name="risk"),
     path("<str:number>/review/", changes.review, name="review"),

@@ -101,6 +101,26 @@ def change_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def change_detail(request: HttpRequest, number: str) -> HttpResponse:
+    """The change's page: its state and steps, and the change panel (also shown on the
+    shared ticket page, which has the timeline, comments and links)."""
+    from steward.changes.views.panel import change_panel
+    from steward.tickets.models import Ticket
+
+    user = actor_of(request)
+    require_viewer(user)
+    change = get_change(request, number)
+    context = {
+        "change": change,
+        "panel": change_panel(request, change),
+        "transitions": workflow.allowed_transitions(change, user),
+        "state": workflow.state_of(change),
+        "sees_ticket": policy.has_model_permission(user, Ticket, "view"),
+    }
+    return render(request, "changes/change_detail.html", context)
+
+
+@login_required
 def change_create(request: HttpRequest) -> HttpResponse:
     user = actor_of(request)
     require_viewer(user)
