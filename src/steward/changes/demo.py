@@ -79,7 +79,7 @@ def load() -> str:
         team=team,
         tasks=[{"title": "Announce the restart"}, {"title": "Restart the service"}],
     )
-    templates.approve_template(actor=manager, template=restart)
+    restart = templates.approve_template(actor=manager, template=restart)
     tonight = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
     affected = [items[name] for name in ("payroll-app",) if name in items]
     services.open_standard_change(
