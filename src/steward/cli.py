@@ -19,6 +19,8 @@ steward cmdb impact CI [--upstream] [--depth N] [--json]   impact analysis from 
 steward cmdb import FILE [--dry-run] [--apply-valid] [--as EMAIL]   reconcile CIs from CSV/JSON
 steward knowledge reindex | search QUERY [--limit N] | due [--json]
                                  the knowledge base: rebuild its index, search it, reviews due
+steward problems detect [--window DAYS] [--threshold N] [--json]
+                                 propose problems for clusters of recurring incidents
 steward manage <django command>  any Django management command
 """
 
@@ -44,6 +46,7 @@ SUBCOMMANDS = {
     "sla": "sla",
     "cmdb": "cmdb",
     "knowledge": "knowledge",
+    "problems": "problems",
 }
 
 

@@ -17,34 +17,59 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
-from steward.cmdb.choices import AttributeKind
+from steward.cmdb import classcache
+from steward.cmdb.choices import SOURCE_PRECEDENCE, AttributeKind
 from steward.cmdb.models import AttributeDefinition, CIType, ConfigurationItem
 
 _url = URLValidator(schemes=["http", "https", "ftp", "ftps", "ssh"])
 
 
 def definitions_for(ci_type: CIType) -> list[AttributeDefinition]:
-    """The attribute definitions of ``ci_type``: its ancestors' first, then its own."""
-    lineage = ci_type.lineage()
-    rows = list(
-        AttributeDefinition.objects.filter(ci_type__in=lineage).select_related(
-            "ci_type", "reference_type"
+    """The attribute definitions of ``ci_type``: its ancestors' first, then its own (read
+    once per transaction: ``classcache``; the list is shared, so callers don't change it)."""
+
+    def read() -> list[AttributeDefinition]:
+        lineage = ci_type.lineage()
+        rows = list(
+            AttributeDefinition.objects.filter(ci_type__in=lineage).select_related(
+                "ci_type", "reference_type"
+            )
         )
-    )
-    depth = {t.pk: i for i, t in enumerate(lineage)}
-    rows.sort(key=lambda d: (-depth[d.ci_type_id], d.position, d.pk))
-    return rows
+        depth = {t.pk: i for i, t in enumerate(lineage)}
+        rows.sort(key=lambda d: (-depth[d.ci_type_id], d.position, d.pk))
+        return rows
+
+    return classcache.remember(("definitions", ci_type.pk), read)
+
+
+def source_order(ci_type: CIType, definition: AttributeDefinition | None) -> tuple[str, ...]:
+    """Whose values win for ``definition`` on a CI of ``ci_type``, most trusted first: the
+    attribute's own order, else the nearest class's in the CI's lineage that has one, else
+    the site's (``choices.SOURCE_PRECEDENCE``)."""
+    if definition is not None and definition.source_precedence:
+        return tuple(definition.source_precedence)
+    for cls in ci_type.lineage():
+        if cls.source_precedence:
+            return tuple(cls.source_precedence)
+    return SOURCE_PRECEDENCE
 
 
 def descendant_ids(ci_type: CIType) -> list[int]:
-    """``ci_type`` and every class under it (the hierarchy is shallow: a few queries)."""
-    found = [ci_type.pk]
-    frontier = [ci_type.pk]
-    while frontier:
-        frontier = list(CIType.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-        frontier = [pk for pk in frontier if pk not in found]
-        found.extend(frontier)
-    return found
+    """``ci_type`` and every class under it (the hierarchy is shallow: a few queries, once
+    per transaction)."""
+
+    def walk() -> list[int]:
+        found = [ci_type.pk]
+        frontier = [ci_type.pk]
+        while frontier:
+            frontier = list(
+                CIType.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+            )
+            frontier = [pk for pk in frontier if pk not in found]
+            found.extend(frontier)
+        return found
+
+    return list(classcache.remember(("descendants", ci_type.pk), walk))
 
 
 def _is_blank(value: Any) -> bool:

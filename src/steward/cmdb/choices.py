@@ -1,5 +1,7 @@
 """Choices of the CMDB."""
 
+from collections.abc import Sequence
+
 from django.db import models
 
 
@@ -68,7 +70,9 @@ SOURCE_PRECEDENCE = ("manual", "import", "discovery")
 MANUAL = "manual"
 
 
-def source_rank(source: str) -> int:
-    return (
-        SOURCE_PRECEDENCE.index(source) if source in SOURCE_PRECEDENCE else len(SOURCE_PRECEDENCE)
-    )
+def source_rank(source: str, order: Sequence[str] = ()) -> int:
+    """Where ``source`` stands in ``order`` (a class's or an attribute's own precedence,
+    most trusted first), else in :data:`SOURCE_PRECEDENCE`; lower is more trusted and
+    sources not listed rank last."""
+    order = tuple(order) or SOURCE_PRECEDENCE
+    return order.index(source) if source in order else len(order)

@@ -196,6 +196,11 @@ class ConfigurationItemForm(forms.Form):
         return values
 
 
+def _names(text: str) -> list[str]:
+    """Comma-separated source names, as typed (the service checks them)."""
+    return [part.strip().lower() for part in text.split(",") if part.strip()]
+
+
 class CITypeForm(forms.Form):
     code = forms.SlugField(max_length=50)
     name = forms.CharField(max_length=100)
@@ -207,6 +212,11 @@ class CITypeForm(forms.Form):
         help_text="Codes that identify a CI of this class when importing, comma-separated "
         "(serial_number, hostname).",
     )
+    source_precedence = forms.CharField(
+        required=False,
+        help_text="Sources of attribute values, most trusted first, comma-separated (manual, "
+        "discovery, import). Empty: the parent's, else manual, import, discovery.",
+    )
 
     def __init__(self, data: Any = None, *, ci_type: CIType | None = None) -> None:
         initial: dict[str, Any] = {}
@@ -216,6 +226,7 @@ class CITypeForm(forms.Form):
                 for name in ("code", "name", "kind", "parent", "description")
             }
             initial["identified_by"] = ", ".join(ci_type.identified_by)
+            initial["source_precedence"] = ", ".join(ci_type.source_precedence)
         super().__init__(data, initial=initial)
         if ci_type is not None:
             self.fields["code"].disabled = True
@@ -226,6 +237,7 @@ class CITypeForm(forms.Form):
         values["identified_by"] = [
             part.strip() for part in values["identified_by"].split(",") if part.strip()
         ]
+        values["source_precedence"] = _names(values["source_precedence"])
         return values
 
     def changes(self) -> dict[str, Any]:
@@ -250,12 +262,18 @@ class AttributeDefinitionForm(forms.Form):
     )
     help_text = forms.CharField(max_length=200, required=False)
     position = forms.IntegerField(min_value=0, initial=0)
+    source_precedence = forms.CharField(
+        required=False,
+        help_text="Sources of this attribute's values, most trusted first, comma-separated. "
+        "Empty: the class's order.",
+    )
 
     def __init__(self, data: Any = None, *, definition: AttributeDefinition | None = None) -> None:
         initial: dict[str, Any] = {}
         if definition is not None:
             initial = {name: getattr(definition, name) for name in self.base_fields}
             initial["choices"] = "\n".join(definition.choices)
+            initial["source_precedence"] = ", ".join(definition.source_precedence)
         super().__init__(data, initial=initial)
         if definition is not None:
             self.fields["code"].disabled = True
@@ -265,6 +283,7 @@ class AttributeDefinitionForm(forms.Form):
         values["choices"] = [
             line.strip() for line in values["choices"].splitlines() if line.strip()
         ]
+        values["source_precedence"] = _names(values["source_precedence"])
         return values
 
     def changes(self) -> dict[str, Any]:

@@ -39,7 +39,7 @@ from django.db import models, transaction
 
 from steward.accounts.models import Person
 from steward.cmdb import services
-from steward.cmdb.attributes import definitions_for
+from steward.cmdb.attributes import definitions_for, source_order
 from steward.cmdb.choices import MANUAL, CIStatus, source_rank
 from steward.cmdb.models import (
     AttributeDefinition,
@@ -325,15 +325,22 @@ def _trusted(
     source: str,
     line: int,
     report: ImportReport,
+    definitions: list[AttributeDefinition],
 ) -> dict[str, Any]:
-    """The row's attributes less those a more trusted source set (reported as kept)."""
-    rank = source_rank(source)
+    """The row's attributes less those a more trusted source set (reported as kept), by the
+    attribute's, else the class's, else the site's order of sources."""
+    by_code = {d.code: d for d in definitions}
     sources = item.attribute_sources or {}
     allowed = {}
     for code, value in attributes.items():
         holder = sources.get(code)
         current = (item.attributes or {}).get(code)
-        if holder is not None and current is not None and source_rank(holder) < rank:
+        order = source_order(item.ci_type, by_code.get(code))
+        if (
+            holder is not None
+            and current is not None
+            and source_rank(holder, order) < source_rank(source, order)
+        ):
             if str(current) != str(value):
                 report.kept.append({"line": line, "field": f"attributes.{code}", "source": holder})
             continue
@@ -351,6 +358,7 @@ def _import_row(
     definitions: dict[int, list[AttributeDefinition]],
     seen: dict[tuple[int, str, tuple[str, ...]], int],
     names: dict[str, int],
+    loaded: dict[int, ConfigurationItem],
     report: ImportReport,
 ) -> None:
     if row.values.get("__invalid__"):
@@ -391,45 +399,79 @@ def _import_row(
         return
     seen[(ci_type.pk, *identity)] = row.line
     existing_pk = identifier.find(identity)
+    # Each service runs in its own savepoint: a refused row leaves nothing behind.
     try:
-        with transaction.atomic():
-            if existing_pk is None:
-                item = services.create_ci(
+        if existing_pk is None:
+            item = services.create_ci(
+                actor=actor,
+                name=name,
+                ci_type=ci_type,
+                attributes=attributes,
+                source=source,
+                **fields,
+            )
+            identifier.remember(item)
+            report.created += 1
+        else:
+            item = ConfigurationItem.objects.get(pk=existing_pk)
+            item.ci_type = ci_type  # the class in hand (identified within it)
+            attributes = _trusted(
+                item, attributes, source, row.line, report, definitions[ci_type.pk]
+            )
+            if name != item.name:
+                fields["name"] = name
+            if _would_change(item, fields, attributes):
+                item = services.update_ci(
                     actor=actor,
-                    name=name,
-                    ci_type=ci_type,
-                    attributes=attributes,
+                    item=item,
+                    attributes={**(item.attributes or {}), **attributes},
                     source=source,
                     **fields,
                 )
-                identifier.remember(item)
-                report.created += 1
+                report.updated += 1
             else:
-                item = ConfigurationItem.objects.select_related("ci_type").get(pk=existing_pk)
-                attributes = _trusted(item, attributes, source, row.line, report)
-                if name != item.name:
-                    fields["name"] = name
-                if _would_change(item, fields, attributes):
-                    services.update_ci(
-                        actor=actor,
-                        item=item,
-                        attributes={**(item.attributes or {}), **attributes},
-                        source=source,
-                        **fields,
-                    )
-                    report.updated += 1
-                else:
-                    report.unchanged += 1
+                report.unchanged += 1
     except ValidationError as exc:
         _violation(report, row.line, exc)
         return
     names[name.lower()] = item.pk
+    loaded[item.pk] = item
+
+
+def _existing_relationships(sources: Iterable[int]) -> set[tuple[int, int, int]]:
+    """(source, type, target) of the relationships out of ``sources``, a chunk per query."""
+    found: set[tuple[int, int, int]] = set()
+    pks = sorted(set(sources))
+    for start in range(0, len(pks), 1000):
+        found.update(
+            Relationship.objects.filter(source_id__in=pks[start : start + 1000]).values_list(
+                "source_id", "type_id", "target_id"
+            )
+        )
+    return found
+
+
+def _item(pk: int, loaded: dict[int, ConfigurationItem]) -> ConfigurationItem:
+    if pk not in loaded:
+        loaded[pk] = ConfigurationItem.objects.select_related("ci_type").get(pk=pk)
+    return loaded[pk]
 
 
 def _import_relationships(
-    *, actor: Person | None, rows: list[Row], names: dict[str, int], report: ImportReport
+    *,
+    actor: Person | None,
+    rows: list[Row],
+    names: dict[str, int],
+    loaded: dict[int, ConfigurationItem],
+    report: ImportReport,
 ) -> None:
     kinds = {t.code: t for t in RelationshipType.objects.all()}
+    existing = _existing_relationships(
+        pk
+        for row in rows
+        if row.relationships
+        and (pk := names.get(str(row.values.get("name") or "").strip().lower())) is not None
+    )
     for row in rows:
         source_pk = names.get(str(row.values.get("name") or "").strip().lower())
         if source_pk is None:
@@ -454,27 +496,21 @@ def _import_relationships(
                     )
                     continue
                 target_pk = matches[0]
-            if Relationship.objects.filter(
-                source_id=source_pk, type=kind, target_id=target_pk
-            ).exists():
+            if (source_pk, kind.pk, target_pk) in existing:
                 report.relationships_unchanged += 1
                 continue
             try:
-                with transaction.atomic():
-                    services.create_relationship(
-                        actor=actor,
-                        source=ConfigurationItem.objects.select_related("ci_type").get(
-                            pk=source_pk
-                        ),
-                        type=kind,
-                        target=ConfigurationItem.objects.select_related("ci_type").get(
-                            pk=target_pk
-                        ),
-                    )
+                services.create_relationship(  # in its own savepoint
+                    actor=actor,
+                    source=_item(source_pk, loaded),
+                    type=kind,
+                    target=_item(target_pk, loaded),
+                )
             except ValidationError as exc:
                 for message in exc.messages:
                     report.error(row.line, message, REL_PREFIX + code)
                 continue
+            existing.add((source_pk, kind.pk, target_pk))
             report.relationships_created += 1
 
 
@@ -505,6 +541,7 @@ def import_rows(
     definitions: dict[int, list[AttributeDefinition]] = {}
     seen: dict[Any, int] = {}
     names: dict[str, int] = {}
+    loaded: dict[int, ConfigurationItem] = {}
     try:
         with transaction.atomic():
             for index, row in enumerate(rows, start=1):
@@ -517,11 +554,12 @@ def import_rows(
                     definitions=definitions,
                     seen=seen,
                     names=names,
+                    loaded=loaded,
                     report=report,
                 )
                 if progress is not None:
                     progress(index, len(rows))
-            _import_relationships(actor=actor, rows=rows, names=names, report=report)
+            _import_relationships(actor=actor, rows=rows, names=names, loaded=loaded, report=report)
             if dry_run or (report.errors and not apply_valid):
                 raise _Rollback
     except _Rollback:

@@ -53,6 +53,13 @@ class CIType(models.Model):
         blank=True,
         help_text="Attribute codes (or serial_number, name) that identify a CI of this class.",
     )
+    source_precedence = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Sources of attribute values, the most trusted first (e.g. manual, "
+        "discovery, import), for this class and its subclasses; empty: the parent's, else "
+        "the site's order (manual, import, discovery).",
+    )
 
     objects = CITypeQuerySet.as_manager()
     policy_rule = Rule()
@@ -72,13 +79,21 @@ class CIType(models.Model):
         return self.kind in CITypeKind.services()
 
     def lineage(self) -> list[CIType]:
-        """This class and its ancestors, the root last (at most ``MAX_CLASS_DEPTH``)."""
-        chain: list[CIType] = []
-        current: CIType | None = self
-        while current is not None and current not in chain:
-            chain.append(current)
-            current = current.parent
-        return chain
+        """This class and its ancestors, the root last (at most ``MAX_CLASS_DEPTH``); read
+        once per transaction (``classcache``) for a saved class."""
+        from steward.cmdb import classcache
+
+        def walk() -> list[CIType]:
+            chain: list[CIType] = []
+            current: CIType | None = self
+            while current is not None and current not in chain:
+                chain.append(current)
+                current = current.parent
+            return chain
+
+        if self.pk is None:
+            return walk()
+        return classcache.remember(("lineage", self.pk, self.parent_id), walk)
 
 
 class AttributeDefinition(models.Model):
@@ -107,6 +122,12 @@ class AttributeDefinition(models.Model):
     )
     help_text = models.CharField(max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    source_precedence = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Sources of this attribute's values, the most trusted first; empty: the "
+        "class's order.",
+    )
 
     class Meta:
         ordering = ["position", "id"]

@@ -41,6 +41,11 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_IN_RATE_LIMIT": 20,
     "MAIL_IN_RATE_WINDOW_MINUTES": 10,
     "MAIL_IN_INTERNAL_DOMAINS": [],
+    # Proactive problem management (problems.trends): incidents opened in the last WINDOW
+    # days, at least THRESHOLD alike ones on one CI or service and category make a proposal.
+    "PROBLEM_TREND_WINDOW_DAYS": 30,
+    "PROBLEM_TREND_THRESHOLD": 5,
+    "PROBLEM_TREND_MIN_SIMILARITY": 0.25,
 }
 
 

@@ -3,12 +3,13 @@
 ``set_profile`` makes a profile active; every record of a registered model in a state the new
 profile's workflow lacks moves into the state its ``remap`` names, in one transaction, with one
 audit entry per record. ``plan_switch`` says beforehand how many would move where, and refuses a
-switch that would strand records.
+switch that would strand records. Higher apps hear of the moved records through
+:func:`on_remap` (service level clocks follow the new states).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,16 @@ from steward.core.workflow import (
     registered_models,
     workflow_for,
 )
+
+#: Told ``(model, ids, old state, new state)`` after records moved, in the switch's transaction.
+RemapListener = Callable[[type[models.Model], list[Any], str, str], None]
+_remap_listeners: list[RemapListener] = []
+
+
+def on_remap(listener: RemapListener) -> None:
+    """Hear of records a profile switch moved (a higher app registers at start-up)."""
+    if listener not in _remap_listeners:
+        _remap_listeners.append(listener)
 
 
 @dataclass(frozen=True)
@@ -105,6 +116,8 @@ def set_profile(*, actor: Any, profile: str) -> ProfileSwitch:
                 update["version"] = models.F("version") + 1
             model._default_manager.filter(pk__in=ids).update(**update)
             _record_moves(actor, model, ids, old, new, profile, AuditEntry)
+            for listener in _remap_listeners:
+                listener(model, ids, old, new)
     setting.value = profile
     setting.updated_at = now
     setting.save()

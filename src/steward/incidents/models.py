@@ -104,6 +104,7 @@ class Incident(Ticket):
 
     number_prefix: ClassVar[str] = "INC"
     sequence_name: ClassVar[str] = "incident"
+    state_reason_field: ClassVar[str] = "hold_reason"
 
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.PROTECT, related_name="incidents"

@@ -13,7 +13,7 @@ class KnowledgeConfig(AppConfig):
         from steward.knowledge import demo as knowledge_demo
         from steward.knowledge import services
         from steward.knowledge.models import Article
-        from steward.knowledge.views import incident_panel_context
+        from steward.knowledge.views import incident_panel_context, problem_panel_context
         from steward.knowledge.workflows import WORKFLOWS
         from steward.tickets import panels
 
@@ -31,3 +31,6 @@ class KnowledgeConfig(AppConfig):
             "incidents.incident", "knowledge/_incident_panel.html", incident_panel_context
         )
         slots.register("incidents.incident_form", "knowledge/_suggestions_slot.html")
+        # Both sides of an article's links: the problem's page and the CMDB item's page.
+        panels.register("problems.problem", "knowledge/_problem_panel.html", problem_panel_context)
+        slots.register("cmdb.ci_detail", "knowledge/_ci_articles_slot.html")

@@ -71,6 +71,13 @@ class Article(models.Model):
     configuration_items = models.ManyToManyField(
         ConfigurationItem, blank=True, related_name="ci_articles"
     )
+    problems = models.ManyToManyField(
+        "problems.Problem",
+        blank=True,
+        related_name="articles",
+        help_text="Problems and known errors the article explains or works around (staff "
+        "who see problems only; never shown on the portal).",
+    )
     revision = models.PositiveIntegerField(
         default=1, help_text="The number of the newest version of the text."
     )

@@ -40,7 +40,7 @@ from steward.tickets.models import Ticket
 
 TEXT_FIELDS = ("title", "body")
 EDITABLE = ("title", "body", "audience", "category", "owner", "review_by")
-LINKS = ("services", "configuration_items")
+LINKS = ("services", "configuration_items", "problems")
 TRACKED = (*EDITABLE, *LINKS)
 #: What resolving an incident with an article records as its resolution code.
 ARTICLE_RESOLUTION_CODE = "solved_workaround"
@@ -63,13 +63,33 @@ def _check_audience(audience: str) -> None:
 
 
 def _check_links(
-    actor: Person, services: Iterable[ConfigurationItem], cis: Iterable[ConfigurationItem]
+    actor: Person,
+    services: Iterable[ConfigurationItem],
+    cis: Iterable[ConfigurationItem],
+    problems: Iterable[Any] = (),
 ) -> None:
-    for item in [*services, *cis]:
+    for item in [*services, *cis, *problems]:
         policy.require(actor, "view", item)
     not_services = [s.name for s in services if not s.is_service]
     if not_services:
         raise RuleViolation({"services": f"Not a service: {', '.join(not_services)}."})
+
+
+@dataclass(frozen=True)
+class _ProblemLinks:
+    chosen: list[Any]
+    unseen: list[Any]
+
+
+def _problems_after(actor: Person, article: Article, given: Iterable[Any] | None) -> _ProblemLinks:
+    """The problems an edit links: those given (or, when none are given, those linked now
+    that the actor sees), plus those linked now that the actor may not see; nobody unlinks
+    what they cannot see."""
+    linked = list(article.problems.all())
+    visible = {p.pk for p in policy.scope(article.problems.all(), actor, "view")}
+    unseen = [p for p in linked if p.pk not in visible]
+    chosen = [p for p in linked if p.pk in visible] if given is None else list(given)
+    return _ProblemLinks(chosen=chosen, unseen=unseen)
 
 
 def may_publish(actor: Any) -> bool:
@@ -124,14 +144,18 @@ def create_article(
     review_by: date | None = None,
     services: Iterable[ConfigurationItem] = (),
     configuration_items: Iterable[ConfigurationItem] = (),
+    problems: Iterable[Any] = (),
     note: str = "",
 ) -> Article:
-    """A new draft and its first version; the author owns it unless another owner is named."""
+    """A new draft and its first version; the author owns it unless another owner is named.
+
+    ``problems``: problems and known errors it explains (each one the author may see)."""
     policy.require_add(actor, Article)
     services, configuration_items = list(services), list(configuration_items)
+    problems = list(problems)
     _check_text(title=title, body=body)
     _check_audience(audience)
-    _check_links(actor, services, configuration_items)
+    _check_links(actor, services, configuration_items, problems)
     if owner is not None:
         policy.require(actor, "view", owner)
     state = workflow.initial_state(Article)
@@ -147,6 +171,7 @@ def create_article(
     )
     article.services.set(services)
     article.configuration_items.set(configuration_items)
+    article.problems.set(problems)
     ArticleVersion.objects.create(
         article=article, number=1, title=article.title, body=body, note=note, author=actor
     )
@@ -188,7 +213,8 @@ def edit_article(
         _check_audience(changes["audience"])
     services = list(changes.pop("services", locked.services.all()))
     cis = list(changes.pop("configuration_items", locked.configuration_items.all()))
-    _check_links(actor, services, cis)
+    problems = _problems_after(actor, locked, changes.pop("problems", None))
+    _check_links(actor, services, cis, problems.chosen)
     if changes.get("owner") is not None:
         policy.require(actor, "view", changes["owner"])
     elif "owner" in changes:
@@ -211,6 +237,7 @@ def edit_article(
     locked.save()
     locked.services.set(services)
     locked.configuration_items.set(cis)
+    locked.problems.set([*problems.chosen, *problems.unseen])
     search.reindex(locked.pk)
     changed = audit.diff(before, audit.snapshot(locked, TRACKED))
     if text_changed:

@@ -26,6 +26,8 @@ from steward.knowledge.forms import (
     AttachmentForm,
     CategoryForm,
     ResolveWithArticleForm,
+    linked_problems,
+    problem_model,
 )
 from steward.knowledge.models import (
     Article,
@@ -105,6 +107,10 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "versions": list(article.versions.select_related("author").defer("body")),
         "services_linked": list(article.services.all()),
         "cis_linked": list(article.configuration_items.all()),
+        "problems_linked": list(
+            linked_problems(article, user).only("number", "title", "known_error_at")
+        ),
+        "may_see_problems": policy.has_model_permission(user, problem_model(), "view"),
         "resolved_count": ArticleUse.objects.filter(article=article).count(),
         "upload_form": AttachmentForm(),
         **article_facts(article, user),
@@ -117,7 +123,9 @@ def article_create(request: HttpRequest) -> HttpResponse:
     user = _staff(request)
     if not policy.can_add(user, Article):
         raise Forbidden("You may not write articles.")
-    form = ArticleForm(request.POST or None, user=user)
+    # "Write an article for it" on a problem's page names the problem.
+    initial = {"problems": request.GET.get("problems", "")[:200]}
+    form = ArticleForm(request.POST or None, user=user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             article = services.create_article(actor=user, **form.values())
@@ -287,6 +295,25 @@ def category_list(request: HttpRequest) -> HttpResponse:
 
 
 # --- on the incident page ---------------------------------------------------------------------
+
+
+def problem_panel_context(request: HttpRequest, ticket: Any) -> dict[str, Any] | None:
+    """The articles panel of a problem's page: the articles linked to it that the person
+    may read (problems are staff-only, so requesters never get here)."""
+    user = actor_of(request)
+    if not policy.has_model_permission(user, Article, "view"):
+        return None
+    articles = (
+        Article.objects.visible_to(user)
+        .filter(problems=ticket.pk)
+        .only("title", "state", "updated_at")
+        .order_by("-updated_at", "-id")
+    )
+    return {
+        "ticket": ticket,
+        "articles": list(articles),
+        "may_write": policy.can_add(user, Article),
+    }
 
 
 def incident_panel_context(request: HttpRequest, ticket: Any) -> dict[str, Any] | None:

@@ -11,7 +11,11 @@ class ProblemsConfig(AppConfig):
     def ready(self) -> None:
         from steward.core import demo, slots, workflow
         from steward.problems import demo as problems_demo
-        from steward.problems import hooks, services
+        from steward.problems import (
+            hooks,
+            services,
+            tasks,  # noqa: F401  (registers the schedule)
+        )
         from steward.problems.models import Problem
         from steward.problems.views import panels as problem_panels
         from steward.problems.workflows import WORKFLOWS
@@ -48,4 +52,11 @@ def _register_navigation() -> None:
         "problems:known_error_list",
         "problems.view_problem",
         order=4,
+    )
+    register(
+        "Service support",
+        "Problem proposals",
+        "problems:proposal_list",
+        "problems.view_problemproposal",
+        order=5,
     )

@@ -50,3 +50,11 @@ class FaultTreeGate(models.TextChoices):
     AND = "and", "AND (all of the events below)"
     OR = "or", "OR (any of the events below)"
     BASIC = "basic", "Basic event (no events below)"
+
+
+class ProposalState(models.TextChoices):
+    """Where a problem proposal (a cluster of recurring incidents) stands."""
+
+    PROPOSED = "proposed", "Proposed"
+    ACCEPTED = "accepted", "Accepted"
+    DISMISSED = "dismissed", "Dismissed"

@@ -7,8 +7,8 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 
-from steward.problems.choices import ProblemState, RcaMethod
-from steward.problems.models import Problem
+from steward.problems.choices import ProblemState, ProposalState, RcaMethod
+from steward.problems.models import Problem, ProblemProposal
 from steward.tickets.filters import TicketFilterSet
 
 
@@ -62,3 +62,19 @@ class KnownErrorFilterSet(django_filters.FilterSet):
         if value is None:
             return queryset
         return queryset.open() if value else queryset.exclude(pk__in=queryset.open().values("pk"))  # type: ignore[attr-defined]
+
+
+class ProblemProposalFilterSet(django_filters.FilterSet):
+    """The proposals queue: open ones by default on the page; by CI, service, category."""
+
+    state = django_filters.ChoiceFilter(choices=ProposalState.choices)
+    configuration_item = django_filters.NumberFilter(field_name="configuration_item_id")
+    service = django_filters.NumberFilter(field_name="service_id")
+    category = django_filters.NumberFilter(field_name="category_id")
+    min_incidents = django_filters.NumberFilter(
+        field_name="incident_count", lookup_expr="gte", label="At least this many incidents"
+    )
+
+    class Meta:
+        model = ProblemProposal
+        fields = ["state", "configuration_item", "service", "category", "min_incidents"]

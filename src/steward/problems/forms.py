@@ -245,3 +245,23 @@ class ResolveIncidentsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Written on every incident resolved. " + MARKDOWN_HELP,
     )
+
+
+class ProposalAcceptForm(forms.Form):
+    title = forms.CharField(max_length=200, label="Problem title")
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ProposalDismissForm(forms.Form):
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why these incidents do not make a problem (kept; the cluster comes back "
+        "only if it grows).",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class DetectForm(forms.Form):
+    window_days = forms.IntegerField(min_value=1, max_value=366, label="Window (days)")
+    threshold = forms.IntegerField(min_value=2, max_value=10_000, label="At least (incidents)")

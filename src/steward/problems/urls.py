@@ -1,6 +1,6 @@
 from django.urls import path
 
-from steward.problems.views import problems
+from steward.problems.views import problems, proposals
 
 app_name = "problems"
 
@@ -8,6 +8,11 @@ urlpatterns = [
     path("", problems.problem_list, name="problem_list"),
     path("new/", problems.problem_create, name="problem_create"),
     path("known-errors/", problems.known_error_list, name="known_error_list"),
+    path("proposals/", proposals.proposal_list, name="proposal_list"),
+    path("proposals/detect/", proposals.proposal_detect, name="proposal_detect"),
+    path("proposals/<int:pk>/", proposals.proposal_detail, name="proposal_detail"),
+    path("proposals/<int:pk>/accept/", proposals.proposal_accept, name="proposal_accept"),
+    path("proposals/<int:pk>/dismiss/", proposals.proposal_dismiss, name="proposal_dismiss"),
     path("known-errors/suggest/", problems.known_error_suggest, name="known_error_suggest"),
     path(
         "incident/<str:incident_number>/link/",

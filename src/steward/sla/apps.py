@@ -9,7 +9,7 @@ class SlaConfig(AppConfig):
     verbose_name = "Service levels"
 
     def ready(self) -> None:
-        from steward.core import audit, demo, workflow
+        from steward.core import audit, demo, profiles, workflow
         from steward.core.navigation import register_for_permission
         from steward.sla import (
             actions,
@@ -21,6 +21,7 @@ class SlaConfig(AppConfig):
         for name in hooks.SLA_EFFECTS:
             workflow.register_effect(name, hooks.drive_clocks)
         audit.listen(hooks.on_audit_entry)
+        profiles.on_remap(hooks.on_remap)
         actions.register_builtin()
         demo.register("sla", sla_demo.load)
         register_for_permission(

@@ -18,8 +18,11 @@ them. The live clocks are written from the same computation (``services.sync_clo
   ``cancel`` states cancel it; ``stop`` states (and, for a target that stops on the first
   response, the first response) stop it; before it has started it waits for a ``start`` state
   (none declared: it starts at once); after that a ``pause`` state pauses it and any other
-  state runs it. A clock stopped by a stop state runs again when the ticket leaves the stop
-  states (a reopened ticket); one stopped by the first response stays stopped.
+  state runs it. A state may carry the reason the ticket waits in it
+  (``on_hold:awaiting_caller``, see :func:`qualified`): a condition naming the bare state
+  matches it with any reason, one naming ``state:reason`` matches that reason only. A clock
+  stopped by a stop state runs again when the ticket leaves the stop states (a reopened
+  ticket); one stopped by the first response stays stopped.
 - Elapsed time is business time of the calendar while running; paused time is business time
   while paused. The due instant is when elapsed time reaches the target's duration; a
   stopped clock is *met* when its elapsed time is at most the duration, else *breached*.
@@ -44,6 +47,19 @@ STOPPED = "stopped"  # internal: met or breached, decided by elapsed time
 ZERO = timedelta(0)
 
 
+def qualified(state: str, reason: str) -> str:
+    """The state as conditions see it: ``on_hold:awaiting_caller``, or ``on_hold``."""
+    return f"{state}:{reason}" if reason else state
+
+
+def matches(codes: frozenset[str], state: str) -> bool:
+    """Does a condition's set of codes hold for ``state`` (bare or qualified)?"""
+    if state in codes:
+        return True
+    bare, _, reason = state.partition(":")
+    return bool(reason) and bare in codes
+
+
 def business_day(calendar: BusinessCalendar) -> timedelta:
     """One business day of ``calendar``: its weekly working time over its working weekdays.
 
@@ -61,7 +77,8 @@ def business_day(calendar: BusinessCalendar) -> timedelta:
 
 @dataclass(frozen=True)
 class Conditions:
-    """When a clock starts, pauses, stops and is cancelled, by workflow state code."""
+    """When a clock starts, pauses, stops and is cancelled, by workflow state code (bare, or
+    ``state:reason`` for one reason of waiting only)."""
 
     start: frozenset[str] = frozenset()
     pause: frozenset[str] = frozenset()
@@ -141,15 +158,15 @@ def _phase(
 ) -> str:
     if stopped_by_response:
         return STOPPED
-    if state in cond.cancel:
+    if matches(cond.cancel, state):
         return CANCELLED
-    if state in cond.stop:
+    if matches(cond.stop, state):
         return STOPPED
     if cond.stop_on_response and responded:
         return STOPPED
-    if not started and cond.start and state not in cond.start:
+    if not started and cond.start and not matches(cond.start, state):
         return PENDING
-    return PAUSED if state in cond.pause else RUNNING
+    return PAUSED if matches(cond.pause, state) else RUNNING
 
 
 def _last_stretch(history: History, key: int) -> tuple[int | None, int | None] | None:
@@ -252,7 +269,12 @@ def simulate_one(history: History, spec: TargetSpec) -> ClockResult | None:
     def settle(at: datetime) -> None:
         nonlocal by_response
         phase = _phase(cond, state, responded, started, by_response)
-        if phase == STOPPED and cond.stop_on_response and responded and state not in cond.stop:
+        if (
+            phase == STOPPED
+            and cond.stop_on_response
+            and responded
+            and not matches(cond.stop, state)
+        ):
             by_response = True
         enter(at, phase)
 

@@ -162,7 +162,8 @@ class TargetForm(forms.Form):
         fields["breach_actions"].choices = actions.choices()
         for name in CONDITION_FIELDS:
             fields[name].help_text = (
-                fields[name].help_text + " State codes, e.g. on_hold."
+                fields[name].help_text
+                + " State codes, e.g. on_hold; on_hold:awaiting_caller for one reason only."
             ).strip()
 
     def clean_warning_thresholds(self) -> list[int]:

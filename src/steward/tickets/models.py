@@ -65,6 +65,10 @@ class Ticket(models.Model):
     #: Does a new ticket of this kind belong to its requester's organisation? (A problem
     #: does not: it is the provider's, and no customer organisation shares it.)
     takes_requester_organisation: ClassVar[bool] = True
+    #: The field that says why a ticket waits in its current state (an incident's hold
+    #: reason), if the kind has one: service level targets may pause, stop or start on a
+    #: state with one reason only (``on_hold:awaiting_caller``).
+    state_reason_field: ClassVar[str] = ""
 
     kind = models.CharField(max_length=50, editable=False, db_index=True)
     number = models.CharField(max_length=32, unique=True, editable=False)

@@ -30,7 +30,16 @@ class CITypeSerializer(StewardModelSerializer):
 
     class Meta:
         model = CIType
-        fields = ["id", "code", "name", "kind", "parent", "description", "identified_by"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "kind",
+            "parent",
+            "description",
+            "identified_by",
+            "source_precedence",
+        ]
         read_only_fields = ["id"]
 
 
@@ -54,6 +63,7 @@ class AttributeDefinitionSerializer(StewardModelSerializer):
             "reference_type",
             "help_text",
             "position",
+            "source_precedence",
         ]
         read_only_fields = ["id"]
 

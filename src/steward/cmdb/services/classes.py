@@ -9,6 +9,7 @@ from django.db import connection, transaction
 
 from steward.accounts.models import Person
 from steward.cmdb.choices import MAX_CLASS_DEPTH, AttributeKind, ImpactDirection
+from steward.cmdb.classcache import changes_classes
 from steward.cmdb.models import (
     AttributeDefinition,
     CIType,
@@ -20,7 +21,15 @@ from steward.cmdb.models import (
 from steward.core import audit, policy
 from steward.core.errors import RuleViolation, refuse_unknown
 
-CI_TYPE_FIELDS = ("code", "name", "kind", "parent", "description", "identified_by")
+CI_TYPE_FIELDS = (
+    "code",
+    "name",
+    "kind",
+    "parent",
+    "description",
+    "identified_by",
+    "source_precedence",
+)
 ATTRIBUTE_FIELDS = (
     "code",
     "label",
@@ -31,6 +40,7 @@ ATTRIBUTE_FIELDS = (
     "reference_type",
     "help_text",
     "position",
+    "source_precedence",
 )
 RELATIONSHIP_TYPE_FIELDS = (
     "code",
@@ -71,6 +81,18 @@ def _subtree_height(ci_type: CIType) -> int:
         height += 1
 
 
+def _check_precedence(order: Any) -> None:
+    """A precedence is a list of distinct source names (lower case, no spaces)."""
+    if not isinstance(order, list) or not all(
+        isinstance(s, str) and s and s == s.strip().lower() and " " not in s for s in order
+    ):
+        raise RuleViolation(
+            {"source_precedence": "List source names, most trusted first: manual, discovery."}
+        )
+    if len(set(order)) != len(order):
+        raise RuleViolation({"source_precedence": "Each source may appear once."})
+
+
 def _check_identification(ci_type: CIType) -> None:
     keys = ci_type.identified_by
     if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
@@ -88,6 +110,7 @@ def _check_identification(ci_type: CIType) -> None:
         )
 
 
+@changes_classes
 @transaction.atomic
 def create_ci_type(
     *,
@@ -98,6 +121,7 @@ def create_ci_type(
     parent: CIType | None = None,
     description: str = "",
     identified_by: list[str] | None = None,
+    source_precedence: list[str] | None = None,
 ) -> CIType:
     if actor is not None:
         policy.require_add(actor, CIType)
@@ -110,10 +134,12 @@ def create_ci_type(
         parent=parent,
         description=description,
         identified_by=list(identified_by or []),
+        source_precedence=list(source_precedence or []),
     )
     ci_type.full_clean()
     _check_parent(ci_type)
     _check_identification(ci_type)
+    _check_precedence(ci_type.source_precedence)
     ci_type.save()
     audit.record(
         actor=actor,
@@ -124,6 +150,7 @@ def create_ci_type(
     return ci_type
 
 
+@changes_classes
 @transaction.atomic
 def update_ci_type(*, actor: Person | None, ci_type: CIType, **changes: Any) -> CIType:
     refuse_unknown(changes, CI_TYPE_FIELDS)
@@ -136,6 +163,7 @@ def update_ci_type(*, actor: Person | None, ci_type: CIType, **changes: Any) -> 
     ci_type.full_clean()
     _check_parent(ci_type)
     _check_identification(ci_type)
+    _check_precedence(ci_type.source_precedence)
     ci_type.save()
     changed = audit.diff(before, audit.snapshot(ci_type, CI_TYPE_FIELDS))
     if changed:
@@ -165,6 +193,10 @@ def _check_attribute(definition: AttributeDefinition) -> None:
         errors["reference_type"] = "Only reference attributes refer to a class."
     if definition.unique and definition.kind == AttributeKind.BOOLEAN:
         errors["unique"] = "A yes/no attribute cannot be unique."
+    try:
+        _check_precedence(definition.source_precedence)
+    except RuleViolation as exc:
+        errors.update({k: v[0] for k, v in exc.message_dict.items()})
     lineage = definition.ci_type.lineage()
     related = [t.pk for t in lineage]
     from steward.cmdb.attributes import descendant_ids
@@ -212,6 +244,7 @@ def _check_existing_values(definition: AttributeDefinition) -> None:
             seen[key] = name
 
 
+@changes_classes
 @transaction.atomic
 def create_attribute(
     *, actor: Person | None, ci_type: CIType, code: str, label: str, kind: str, **values: Any
@@ -234,6 +267,7 @@ def create_attribute(
     return definition
 
 
+@changes_classes
 @transaction.atomic
 def update_attribute(
     *, actor: Person | None, definition: AttributeDefinition, **changes: Any
@@ -262,6 +296,7 @@ def update_attribute(
     return definition
 
 
+@changes_classes
 @transaction.atomic
 def remove_attribute(*, actor: Person | None, definition: AttributeDefinition) -> CIType:
     """Drop a definition; the values CIs hold under its code stay in their history only."""
@@ -314,6 +349,7 @@ def _relationship_type_snapshot(relationship_type: RelationshipType) -> dict[str
     return audit.snapshot(relationship_type, RELATIONSHIP_TYPE_FIELDS)
 
 
+@changes_classes
 @transaction.atomic
 def create_relationship_type(
     *,
@@ -352,6 +388,7 @@ def create_relationship_type(
     return relationship_type
 
 
+@changes_classes
 @transaction.atomic
 def update_relationship_type(
     *, actor: Person | None, relationship_type: RelationshipType, **changes: Any

@@ -7,6 +7,7 @@ past date can be read from the log.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,6 +20,7 @@ from steward.cmdb.choices import MANUAL
 from steward.cmdb.models import CIType, ConfigurationItem
 from steward.core import audit, policy
 from steward.core.errors import RuleViolation
+from steward.core.models import clean_changed
 
 CI_FIELDS = (
     "name",
@@ -42,21 +44,28 @@ CI_FIELDS = (
 PLAIN_FIELDS = tuple(name for name in CI_FIELDS if name not in {"attributes", "customers"})
 
 
-def ci_snapshot(item: ConfigurationItem) -> dict[str, Any]:
-    """The CI's audited state: its fields, each attribute as ``attributes.<code>``, customers."""
+def ci_snapshot(
+    item: ConfigurationItem, customers: list[Organisation] | None = None
+) -> dict[str, Any]:
+    """The CI's audited state: its fields, each attribute as ``attributes.<code>``, customers
+    (``customers``: as the caller has just set them, else read)."""
     values = audit.snapshot(item, PLAIN_FIELDS)
     for code, value in (item.attributes or {}).items():
         values[f"attributes.{code}"] = value
-    if item.pk is not None:
+    if customers is not None:
+        values["customers"] = sorted(c.pk for c in customers)
+    elif item.pk is not None:
         values["customers"] = sorted(item.customers.values_list("pk", flat=True))
     return values
 
 
-def _validate(item: ConfigurationItem) -> None:
-    """Field rules, then the class's attribute rules, reported together."""
+def _validate(item: ConfigurationItem, changed: Iterable[str] | None = None) -> None:
+    """Field rules, then the class's attribute rules, reported together. (Relations the
+    caller handed over as loaded instances, and with ``changed`` the fields it did not set,
+    are not looked up again: ``core.models.clean_changed``.)"""
     errors: dict[str, list[str]] = {}
     try:
-        item.full_clean(exclude=["attributes"])
+        clean_changed(item, changed=changed, trusted=["attributes"])
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if item.ci_type_id is not None:
@@ -109,7 +118,7 @@ def create_ci(
         actor=actor,
         action="ci.created",
         obj=item,
-        changes=audit.diff({}, ci_snapshot(item)),
+        changes=audit.diff({}, ci_snapshot(item, customers)),
     )
     return item
 
@@ -132,7 +141,7 @@ def update_ci(
     customers = changes.pop("customers", None)
     for name, value in changes.items():
         setattr(item, name, value)
-    _validate(item)
+    _validate(item, changed=changes)
     _record_sources(item, attributes_before, source)
     if customers is not None:
         item.customers.set(list(customers))

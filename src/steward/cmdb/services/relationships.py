@@ -11,6 +11,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from steward.accounts.models import Person
+from steward.cmdb import classcache
 from steward.cmdb.choices import ImpactDirection
 from steward.cmdb.impact import reaches
 from steward.cmdb.models import ConfigurationItem, ImpactEdge, Relationship, RelationshipType
@@ -41,8 +42,13 @@ def check_relationship(
     errors: dict[str, str] = {}
     if source.pk == target.pk:
         errors["target"] = "A CI cannot be related to itself."
-    sources = {t.pk for t in type.source_types.all()}
-    targets = {t.pk for t in type.target_types.all()}
+    sources, targets = classcache.remember(
+        ("allows", type.pk),
+        lambda: (
+            {t.pk for t in type.source_types.all()},
+            {t.pk for t in type.target_types.all()},
+        ),
+    )
     if not _allowed(sources, source):
         errors["source"] = f"A {source.ci_type} cannot be the source of “{type.name}”."
     if not _allowed(targets, target):

@@ -272,3 +272,18 @@ def test_import_endpoint_reports_by_line_and_applies_only_when_clean() -> None:
     )
     assert_problem(denied, 403)
     assert_problem(APIClient().post(url, {}), 401)
+
+
+@pytest.mark.django_db
+def test_source_precedence_is_set_per_class_and_refused_when_malformed() -> None:
+    organisation = make_organisation()
+    ci_type = make_ci_type()
+    client = _client(_manager(organisation))
+    url = reverse("ci-type-detail", args=[ci_type.pk])
+    body = assert_problem(
+        client.patch(url, {"source_precedence": ["discovery", "discovery"]}, format="json"), 400
+    )
+    assert body["errors"][0]["field"] == "source_precedence"
+    ok = client.patch(url, {"source_precedence": ["discovery", "manual"]}, format="json")
+    assert ok.status_code == 200, ok.content
+    assert ok.json()["source_precedence"] == ["discovery", "manual"]

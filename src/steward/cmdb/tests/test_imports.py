@@ -197,3 +197,58 @@ def test_a_discovery_feed_does_not_overwrite_what_a_person_curated(classes: None
     assert ConfigurationItem.objects.get(pk=vm.pk).attribute_sources["cpu_cores"] == "import"
     with pytest.raises(RuleViolation):
         _csv(CSV, source="manual")
+
+
+def test_a_class_may_trust_discovery_over_people_and_an_attribute_may_differ(
+    classes: None,
+) -> None:
+    from steward.cmdb import services
+    from steward.cmdb.models import AttributeDefinition
+
+    server = CIType.objects.get(code="server")
+    # servers: the discovery feed knows the hardware better than people do ...
+    services.update_ci_type(
+        actor=None, ci_type=server, source_precedence=["discovery", "manual", "import"]
+    )
+    # ... but not the host name, which people curate
+    hostname = AttributeDefinition.objects.get(ci_type__code="server", code="hostname")
+    services.update_attribute(
+        actor=None, definition=hostname, source_precedence=["manual", "discovery"]
+    )
+    _csv(CSV, source="import")
+    host = ConfigurationItem.objects.get(name="esx-01")
+    services.set_ci_attributes(
+        actor=None, item=host, values={"cpu_cores": 48, "hostname": "esx-01-curated"}
+    )
+    feed = _csv(
+        CSV.replace("esx-01,SN-1,esx-01,corp,32", "esx-01,SN-1,esx-01-found,corp,64"),
+        source="discovery",
+    )
+    host.refresh_from_db()
+    assert host.attributes["cpu_cores"] == 64  # the class trusts discovery first
+    assert host.attribute_sources["cpu_cores"] == "discovery"
+    assert host.attributes["hostname"] == "esx-01-curated"  # the attribute trusts people
+    assert feed.kept == [{"line": 2, "field": "attributes.hostname", "source": "manual"}]
+    # a virtual server inherits the server's order (its class sets none)
+    vm = ConfigurationItem.objects.get(name="vm-01")
+    services.set_ci_attributes(actor=None, item=vm, values={"cpu_cores": 2})
+    _csv(CSV.replace("vm-01,corp,4,", "vm-01,corp,8,"), source="discovery")
+    assert ConfigurationItem.objects.get(pk=vm.pk).attributes["cpu_cores"] == 8
+    # the change of precedence is audited with the class
+    assert AuditEntry.objects.filter(
+        action="ci_type.updated", object_id=str(server.pk), changes__has_key="source_precedence"
+    ).exists()
+
+
+@pytest.mark.parametrize(
+    "order", [["Manual"], ["manual", "manual"], "manual", [""], ["two words"], [1]]
+)
+def test_a_bad_source_precedence_is_refused(classes: None, order: Any) -> None:
+    from steward.cmdb import services
+
+    server = CIType.objects.get(code="server")
+    with pytest.raises(RuleViolation) as refused:
+        services.update_ci_type(actor=None, ci_type=server, source_precedence=order)
+    assert "source_precedence" in refused.value.message_dict
+    server.refresh_from_db()
+    assert server.source_precedence == []

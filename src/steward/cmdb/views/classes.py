@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from steward.accounts.models import actor_of
 from steward.cmdb import services
-from steward.cmdb.attributes import definitions_for
+from steward.cmdb.attributes import definitions_for, source_order
 from steward.cmdb.forms import AttributeDefinitionForm, CITypeForm, RelationshipTypeForm
 from steward.cmdb.models import AttributeDefinition, CIType, RelationshipType
 from steward.cmdb.views.common import save_form
@@ -61,6 +61,7 @@ def citype_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "ci_type": ci_type,
         "definitions": definitions_for(ci_type),
+        "source_order": source_order(ci_type, None),
         "subclasses": ci_type.children.order_by("name"),
         "may_change": may_change,
         "attribute_form": AttributeDefinitionForm() if may_change else None,

@@ -22,7 +22,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-START_TIMEOUT = 45.0
+# A first start migrates every app and loads the demo: generous, since CI shares two cores.
+START_TIMEOUT = 120.0
 STOP_TIMEOUT = 15.0
 
 

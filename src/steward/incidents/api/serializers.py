@@ -58,7 +58,6 @@ class IncidentSerializer(TicketSerializer):
         fields = [*TicketSerializer.Meta.fields, *INCIDENT_FIELDS]
         read_only_fields = [
             *TicketSerializer.Meta.read_only_fields,
-            "hold_reason",
             "resolution_code",
             "reopen_count",
             "reassignment_count",

@@ -17,7 +17,7 @@ from steward.accounts.models import Person, Team
 from steward.core import audit, policy, workflow
 from steward.core.errors import Conflict, Forbidden, RuleViolation
 from steward.core.workflow import Category as StateCategory
-from steward.incidents.choices import IncidentContactType, IncidentState
+from steward.incidents.choices import IncidentContactType, IncidentHoldReason, IncidentState
 from steward.incidents.models import Category, Incident
 from steward.incidents.services.assignment import (
     RULE_FIELDS,
@@ -40,7 +40,7 @@ from steward.tickets import services as tickets
 from steward.tickets.models import Comment
 
 #: Incident fields changed with ``update_incident`` (the ticket's own go to ``update_ticket``).
-INCIDENT_FIELDS = ("category", "subcategory", "contact_type")
+INCIDENT_FIELDS = ("category", "subcategory", "contact_type", "hold_reason")
 
 #: What ``services`` offers: the incident services below, and those of its two rooms
 #: (``categories``, ``assignment``), so callers keep writing ``services.open_incident``.
@@ -142,6 +142,13 @@ def update_incident(
     )
     if "contact_type" in own and own["contact_type"] not in IncidentContactType.values:
         raise RuleViolation({"contact_type": "Unknown contact type."})
+    if "hold_reason" in own and own["hold_reason"] != locked.hold_reason:
+        # Why it waits may change while it waits (the caller answered, now a vendor is
+        # awaited); service level targets may pause for one reason and not another.
+        if locked.state_category != StateCategory.WAITING:
+            raise RuleViolation({"hold_reason": "Only an incident on hold has a hold reason."})
+        if own["hold_reason"] not in IncidentHoldReason.values:
+            raise RuleViolation({"hold_reason": "Choose why the incident waits."})
     before = audit.snapshot(locked, INCIDENT_FIELDS)
     for name, value in own.items():
         setattr(locked, name, value)

@@ -15,6 +15,7 @@ from steward.core.api.serializers import (
     StewardSerializer,
 )
 from steward.knowledge.choices import ArticleAudience
+from steward.knowledge.forms import problem_model
 from steward.knowledge.models import Article, ArticleAttachment, ArticleVersion, Category
 from steward.tickets.models import Ticket
 
@@ -50,6 +51,13 @@ class ArticleSerializer(StewardModelSerializer):
     configuration_items = ScopedPrimaryKeyRelatedField(
         queryset=ConfigurationItem.objects.all(), many=True, required=False
     )
+    problems = ScopedPrimaryKeyRelatedField(
+        queryset=problem_model().objects.all(),
+        many=True,
+        required=False,
+        help_text="Problems and known errors the article explains (ids). Only those you may "
+        "see are listed; requesters never see any.",
+    )
     audience = serializers.ChoiceField(choices=ArticleAudience.choices, required=False)
     note = serializers.CharField(
         write_only=True,
@@ -79,6 +87,7 @@ class ArticleSerializer(StewardModelSerializer):
             "review_by",
             "services",
             "configuration_items",
+            "problems",
             "revision",
             "version",
             "views",

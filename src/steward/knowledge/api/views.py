@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from steward.accounts.models import actor_of
+from steward.core import policy
 from steward.core.api.viewsets import CreateMixin, StewardViewSet, UpdateMixin, etag_for
 from steward.knowledge import search, services
 from steward.knowledge.api import serializers as s
@@ -27,6 +28,7 @@ from steward.knowledge.filters import (
     ArticleVersionFilterSet,
     CategoryFilterSet,
 )
+from steward.knowledge.forms import problem_model
 from steward.knowledge.models import (
     Article,
     ArticleFeedback,
@@ -49,11 +51,15 @@ def _count(model: Any, **condition: Any) -> Coalesce:
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
-def with_counts(queryset: Any) -> Any:
-    """Feedback and use counts as subqueries (one query for a whole page)."""
+def with_counts(queryset: Any, user: Any) -> Any:
+    """Feedback and use counts as subqueries (one query for a whole page), and the linked
+    problems ``user`` may see (none for requesters)."""
+    problems = policy.scope(problem_model().objects.all(), user, "view").only("pk")
     return (
         queryset.select_related("category")
-        .prefetch_related("services", "configuration_items", "attachments")
+        .prefetch_related(
+            "services", "configuration_items", "attachments", Prefetch("problems", problems)
+        )
         .annotate(
             helpful_yes=_count(ArticleFeedback, helpful=True),
             helpful_no=_count(ArticleFeedback, helpful=False),
@@ -71,7 +77,7 @@ class ArticleViewSet(CreateMixin, UpdateMixin, StewardViewSet):
     ordering_fields = ["id", "updated_at", "views", "title"]
 
     def get_queryset(self) -> Any:
-        return with_counts(super().get_queryset())
+        return with_counts(super().get_queryset(), self.request.user)
 
     @property
     def ordering(self) -> tuple[str, ...] | None:
@@ -84,11 +90,11 @@ class ArticleViewSet(CreateMixin, UpdateMixin, StewardViewSet):
         """Row-locked, then read as the list and detail show it (the ETag compares those)."""
         obj = self.get_object()
         Article.objects.select_for_update().filter(pk=obj.pk).values_list("pk").get()
-        return with_counts(Article.objects.filter(pk=obj.pk)).get()
+        return with_counts(Article.objects.filter(pk=obj.pk), self.request.user).get()
 
     def perform_create(self, serializer: Any) -> Article:
         created = services.create_article(actor=actor_of(self.request), **serializer.validated_data)
-        return with_counts(Article.objects.filter(pk=created.pk)).get()
+        return with_counts(Article.objects.filter(pk=created.pk), self.request.user).get()
 
     def perform_update(self, serializer: Any) -> Article:
         data = dict(serializer.validated_data)
@@ -100,10 +106,10 @@ class ArticleViewSet(CreateMixin, UpdateMixin, StewardViewSet):
             note=note,
             **data,
         )
-        return with_counts(Article.objects.filter(pk=edited.pk)).get()
+        return with_counts(Article.objects.filter(pk=edited.pk), self.request.user).get()
 
     def _respond(self, article: Article, code: int = status.HTTP_200_OK) -> Response:
-        fresh = with_counts(Article.objects.filter(pk=article.pk)).get()
+        fresh = with_counts(Article.objects.filter(pk=article.pk), self.request.user).get()
         data = s.ArticleSerializer(fresh, context=self.get_serializer_context()).data
         return Response(data, status=code, headers={"ETag": etag_for(data)})
 

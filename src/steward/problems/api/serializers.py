@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from steward.core.api.serializers import StewardSerializer
+from steward.core.api.serializers import StewardModelSerializer, StewardSerializer
 from steward.incidents.choices import IncidentResolutionCode
 from steward.problems.choices import RcaMethod
-from steward.problems.models import Problem
+from steward.problems.models import Problem, ProblemProposal
 from steward.tickets.api.serializers import TicketSerializer
 
 PROBLEM_FIELDS = [
@@ -129,3 +130,106 @@ class ResolveOutcomeSerializer(StewardSerializer):
             "resolved": [i.number for i in outcome.resolved],
             "refused": [{"incident": i.number, "reason": r} for i, r in outcome.refused],
         }
+
+
+class ProposalIncidentSerializer(StewardSerializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    title = serializers.CharField()
+    opened_at = serializers.DateTimeField()
+    state = serializers.CharField()
+
+
+class ProblemProposalSerializer(StewardModelSerializer):
+    """A proposal with its evidence: what the incidents share and which you may see."""
+
+    incidents = serializers.SerializerMethodField(
+        help_text="The proposal's incidents that you may see (oldest first)."
+    )
+    problem_number = serializers.CharField(source="problem.number", default=None, read_only=True)
+
+    class Meta:
+        model = ProblemProposal
+        fields = [
+            "id",
+            "title",
+            "state",
+            "group_key",
+            "key",
+            "configuration_item",
+            "service",
+            "category",
+            "terms",
+            "score",
+            "incident_count",
+            "window_days",
+            "first_incident_at",
+            "last_incident_at",
+            "incidents",
+            "detected_at",
+            "updated_at",
+            "dismissed_count",
+            "decision_reason",
+            "decided_by",
+            "decided_at",
+            "problem",
+            "problem_number",
+            "version",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ProposalIncidentSerializer(many=True))
+    def get_incidents(self, obj: ProblemProposal) -> list[dict[str, Any]]:
+        rows = getattr(obj, "visible_incidents", [])
+        return [
+            {
+                "id": i.pk,
+                "number": i.number,
+                "title": i.title,
+                "opened_at": i.opened_at,
+                "state": i.state,
+            }
+            for i in sorted(rows, key=lambda i: (i.opened_at, i.pk))
+        ]
+
+
+class ProposalAcceptSerializer(VersionedSerializer):
+    title = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="The problem's title; the proposal's own when left out.",
+    )
+
+
+class ProposalDismissSerializer(VersionedSerializer):
+    reason = serializers.CharField(max_length=2000, help_text="Why these incidents are no problem.")
+
+
+class ProposalAcceptedSerializer(StewardSerializer):
+    proposal = ProblemProposalSerializer()
+    problem = serializers.IntegerField(help_text="The problem raised.")
+    problem_number = serializers.CharField()
+    linked = serializers.ListField(child=serializers.CharField())
+    skipped = RefusalSerializer(many=True)
+
+
+class DetectSerializer(StewardSerializer):
+    window_days = serializers.IntegerField(required=False, min_value=1, max_value=366)
+    threshold = serializers.IntegerField(required=False, min_value=2, max_value=10_000)
+
+
+class DetectionResultSerializer(StewardSerializer):
+    window_days = serializers.IntegerField()
+    threshold = serializers.IntegerField()
+    min_similarity = serializers.FloatField()
+    since = serializers.DateTimeField()
+    until = serializers.DateTimeField()
+    groups = serializers.IntegerField(help_text="Groups (CI or service, category) examined.")
+    incidents_read = serializers.IntegerField()
+    clusters = serializers.IntegerField()
+    created = serializers.ListField(child=serializers.IntegerField())
+    updated = serializers.ListField(child=serializers.IntegerField())
+    reproposed = serializers.ListField(child=serializers.IntegerField())
+    unchanged = serializers.ListField(child=serializers.IntegerField())
+    still_dismissed = serializers.ListField(child=serializers.IntegerField())

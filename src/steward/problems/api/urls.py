@@ -5,3 +5,4 @@ from steward.problems.api import views
 
 def register(router: BaseRouter) -> None:
     router.register("problems", views.ProblemViewSet, basename="problem")
+    router.register("problem-proposals", views.ProblemProposalViewSet, basename="problem-proposal")

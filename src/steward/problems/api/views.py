@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -17,10 +18,12 @@ from rest_framework.response import Response
 from steward.accounts.models import actor_of
 from steward.core import policy
 from steward.core.api.viewsets import CreateMixin, StewardViewSet, UpdateMixin, etag_for
+from steward.incidents.models import Incident
 from steward.problems import services
 from steward.problems.api import serializers as s
-from steward.problems.filters import ProblemFilterSet
-from steward.problems.models import Problem
+from steward.problems.filters import ProblemFilterSet, ProblemProposalFilterSet
+from steward.problems.models import Problem, ProblemProposal
+from steward.problems.services import proposals
 from steward.tickets.api.views import RankedWhenSearching
 
 
@@ -148,3 +151,77 @@ class ProblemViewSet(RankedWhenSearching, CreateMixin, UpdateMixin, StewardViewS
             actor=actor_of(request), problem=problem, **body.validated_data
         )
         return Response(s.ResolveOutcomeSerializer.of(outcome))
+
+
+def with_visible_incidents(queryset: Any, user: Any) -> Any:
+    """Proposals with the incidents ``user`` may see prefetched (one query for a page)."""
+    visible = Incident.objects.visible_to(user).only("number", "title", "opened_at", "state")
+    return queryset.select_related("problem").prefetch_related(
+        Prefetch("incidents", queryset=visible, to_attr="visible_incidents")
+    )
+
+
+class ProblemProposalViewSet(StewardViewSet):
+    """Problems proposed by trend detection; problem managers accept or dismiss them."""
+
+    queryset = ProblemProposal.objects.all()
+    serializer_class = s.ProblemProposalSerializer
+    filterset_class = ProblemProposalFilterSet
+    ordering_fields = ["id", "incident_count", "score", "updated_at", "detected_at"]
+
+    def get_queryset(self) -> Any:
+        return with_visible_incidents(super().get_queryset(), self.request.user)
+
+    def _respond(self, proposal: ProblemProposal) -> Response:
+        fresh = self.get_queryset().get(pk=proposal.pk)
+        payload = self.get_serializer(fresh).data
+        return Response(payload, headers={"ETag": etag_for(payload)})
+
+    @extend_schema(request=s.ProposalAcceptSerializer, responses=s.ProposalAcceptedSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def accept(self, request: Request, pk: str | None = None) -> Response:
+        """Raise a problem from the proposal with its incidents linked (problem managers)."""
+        proposal = self.get_object()
+        body = s.ProposalAcceptSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        accepted = proposals.accept_proposal(
+            actor=actor_of(request),
+            proposal=proposal,
+            title=body.validated_data.get("title", ""),
+            expected_version=body.validated_data.get("version"),
+        )
+        fresh = self.get_queryset().get(pk=proposal.pk)
+        return Response(
+            {
+                "proposal": self.get_serializer(fresh).data,
+                "problem": accepted.problem.pk,
+                "problem_number": accepted.problem.number,
+                "linked": [i.number for i in accepted.linked],
+                "skipped": [{"incident": i.number, "reason": r} for i, r in accepted.skipped],
+            },
+            status=201,
+        )
+
+    @extend_schema(request=s.ProposalDismissSerializer, responses=s.ProblemProposalSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def dismiss(self, request: Request, pk: str | None = None) -> Response:
+        """Dismiss the proposal with a reason; it returns only if its cluster grows."""
+        proposal = self.get_object()
+        body = s.ProposalDismissSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        dismissed = proposals.dismiss_proposal(
+            actor=actor_of(request),
+            proposal=proposal,
+            reason=body.validated_data["reason"],
+            expected_version=body.validated_data.get("version"),
+        )
+        return self._respond(dismissed)
+
+    @extend_schema(request=s.DetectSerializer, responses=s.DetectionResultSerializer)
+    @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
+    def detect(self, request: Request) -> Response:
+        """Run trend detection now (what the hourly schedule does); problem managers."""
+        body = s.DetectSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        outcome = proposals.detect_problems(actor=actor_of(request), **body.validated_data)
+        return Response(outcome.as_dict())

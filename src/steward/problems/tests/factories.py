@@ -10,7 +10,7 @@ from steward.accounts.models import Person
 from steward.accounts.tests.factories import make_person
 from steward.problems import services
 from steward.problems.choices import ProblemState, RcaMethod
-from steward.problems.models import Problem
+from steward.problems.models import Problem, ProblemProposal
 
 _seq = itertools.count(1)
 
@@ -55,3 +55,32 @@ def make_fixing(**overrides: Any) -> Problem:
     problem = make_known_error(**overrides)
     problem = services.set_fix(actor=None, problem=problem, reference="CHG0000042")
     return services.transition_problem(actor=None, problem=problem, to=ProblemState.FIX_IN_PROGRESS)
+
+
+def make_proposal(incidents: int = 2, **overrides: Any) -> ProblemProposal:
+    """A proposal as detection records it, over ``incidents`` new incidents on one CI.
+
+    (Detection itself is exercised in test_trends; this is the row it leaves.)"""
+    from steward.cmdb.tests.factories import make_ci
+    from steward.incidents.tests.factories import make_incident
+
+    n = next(_seq)
+    ci = overrides.pop("configuration_item", None) or make_ci()
+    made = [
+        make_incident(title=f"Disk {n} full again", configuration_item=ci) for _ in range(incidents)
+    ]
+    values: dict[str, Any] = {
+        "group_key": f"ci:{ci.pk}|category:-",
+        "key": f"ci:{ci.pk}|category:-|disk full",
+        "configuration_item": ci,
+        "title": f"Recurring incidents: disk {n}, full on {ci.name}",
+        "terms": ["disk", "full"],
+        "incident_count": incidents,
+        "score": 0.8,
+        "first_incident_at": made[0].opened_at,
+        "last_incident_at": made[-1].opened_at,
+    }
+    values.update(overrides)
+    proposal = ProblemProposal.objects.create(**values)
+    proposal.incidents.set(made)
+    return proposal

@@ -49,3 +49,34 @@ def test_an_agent_finds_a_known_error_links_it_and_applies_the_workaround(
     # the problem's page lists the incident
     page.goto(f"/tickets/{problem.number}/")
     assert incident.number in page.get_by_test_id("linked-incidents").inner_text()
+
+
+def test_a_problem_manager_detects_a_trend_and_raises_the_problem(
+    page: Any, live_server: Any
+) -> None:
+    from steward.cmdb.tests.factories import make_ci
+    from steward.problems.models import ProblemProposal
+    from steward.problems.services import links
+    from steward.problems.tests.test_trends import make_cluster
+
+    manager = make_problem_manager(email="quinn@example.test")
+    cluster = make_cluster(configuration_item=make_ci(name="vpn-gw-07"))
+    # the manager runs detection from the queue and opens the proposal
+    sign_in(page, manager.email)
+    page.goto("/problems/proposals/")
+    page.get_by_test_id("open-detect").click()
+    page.get_by_test_id("detect").click()
+    table = page.get_by_test_id("proposal-table")
+    assert "vpn-gw-07" in table.inner_text()
+    table.get_by_role("link").first.click()
+    assert "vpn" in page.get_by_test_id("terms").inner_text()
+    for incident in cluster:
+        assert incident.number in page.get_by_test_id("proposal-incidents").inner_text()
+    # and raises the problem with its own title
+    page.get_by_label("Problem title").fill("VPN gateway drops tunnels")
+    page.get_by_test_id("accept").click()
+    page.wait_for_url(re.compile(r"/tickets/PRB\d+/$"))
+    problem = Problem.objects.get(title="VPN gateway drops tunnels")
+    assert links.linked_incidents(problem).count() == len(cluster)
+    assert ProblemProposal.objects.get().problem == problem
+    assert cluster[0].number in page.get_by_test_id("linked-incidents").inner_text()

@@ -127,13 +127,26 @@ def problem_list(request: HttpRequest) -> HttpResponse:
     return render(request, "problems/problem_list.html", context)
 
 
+def _id(value: str | None) -> int | None:
+    """A chosen option's id from the incident form; anything else is no choice."""
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
 @login_required
 def known_error_suggest(request: HttpRequest) -> HttpResponse:
-    """Known errors like what is being typed into the incident form (an htmx fragment)."""
+    """Known errors like the incident being typed (an htmx fragment): those on its
+    configuration item or service, or of its category, first; then by shared words."""
     user = actor_of(request)
     require_viewer(user)
     text = f"{request.GET.get('title', '')} {request.GET.get('description', '')}"[:2000]
-    known = suggested_known_errors(Problem.objects.visible_to(user), text)
+    known = suggested_known_errors(
+        Problem.objects.visible_to(user),
+        text,
+        configuration_item=_id(request.GET.get("configuration_item")),
+        service=_id(request.GET.get("service")),
+        category=_id(request.GET.get("subcategory")) or _id(request.GET.get("category")),
+    )
     return render(request, "problems/_known_error_suggestions.html", {"known_errors": known})
 
 

@@ -228,6 +228,12 @@ class ComplianceRowSerializer(serializers.Serializer[Any]):
     breached = serializers.IntegerField()
     met_share = serializers.FloatField(allow_null=True)
     average_minutes = serializers.IntegerField(allow_null=True)
+    median_minutes = serializers.IntegerField(
+        allow_null=True, help_text="Elapsed business minutes half the clocks did not exceed."
+    )
+    p90_minutes = serializers.IntegerField(
+        allow_null=True, help_text="Elapsed business minutes 9 in 10 clocks did not exceed."
+    )
 
 
 class BreachQuerySerializer(serializers.Serializer[Any]):

@@ -138,13 +138,23 @@ def history_of(
         )
 
     opened_at = ticket.opened_at.astimezone(UTC)
+    # Why the ticket waits (an incident's hold reason) qualifies its state for the conditions.
+    # The reason is set along with the transition into a waiting state (or edited there) and
+    # ends with the state: a transition that does not set it leaves it empty.
+    reason_field = getattr(type(ticket), "state_reason_field", "")
     initial_state = ticket.state
+    waits_for = ""
     if creation is not None:
         pair = (creation.changes or {}).get("state")
         if isinstance(pair, list) and len(pair) == 2:
             initial_state = pair[1]
+        pair = (creation.changes or {}).get(reason_field) if reason_field else None
+        if isinstance(pair, list) and len(pair) == 2:
+            waits_for = pair[1] or ""
     else:  # a ticket older than its audit trail: its current state since opening
         initial_state = ticket.state
+        waits_for = (getattr(ticket, reason_field, "") or "") if reason_field else ""
+    state_now = initial_state
     steps: list[engine.Step] = []
     selected = select(values, opened_at)
     for entry, vals in timeline:
@@ -152,18 +162,33 @@ def history_of(
         at = max(entry.created_at.astimezone(UTC), opened_at)
         state_pair = changes.get("state")
         state = state_pair[1] if isinstance(state_pair, list) and len(state_pair) == 2 else None
+        new_wait: str | None = None
+        if reason_field:
+            pair = changes.get(reason_field)
+            if isinstance(pair, list) and len(pair) == 2:
+                new_wait = pair[1] or ""
+            elif state is not None:
+                new_wait = ""
+        step_state: str | None = None
+        if state is not None or (new_wait is not None and new_wait != waits_for):
+            state_now = state if state is not None else state_now
+            waits_for = new_wait if new_wait is not None else waits_for
+            step_state = engine.qualified(state_now, waits_for)
         reason = _reason(changes)
         now_selected = select(vals, at) if reason else None
-        if state is None and now_selected is None:
+        if step_state is None and now_selected is None:
             continue
-        steps.append(engine.Step(at=at, state=state, selected=now_selected, reason=reason))
+        steps.append(engine.Step(at=at, state=step_state, selected=now_selected, reason=reason))
     if ticket.first_response_at is not None:
         steps.append(
             engine.Step(at=max(ticket.first_response_at.astimezone(UTC), opened_at), responded=True)
         )
     steps.sort(key=lambda s: s.at)  # stable: entries keep their order
     return engine.History(
-        opened_at=opened_at, state=initial_state, selected=selected, steps=tuple(steps)
+        opened_at=opened_at,
+        state=engine.qualified(initial_state, waits_for),
+        selected=selected,
+        steps=tuple(steps),
     )
 
 

@@ -380,6 +380,32 @@ def known_states(kind: str) -> dict[str, str]:
     return states
 
 
+def known_conditions(kind: str) -> dict[str, str]:
+    """The codes a target's conditions may name for ``kind``: every state, and for kinds
+    that say why a ticket waits (``state_reason_field``), each waiting state with each reason
+    (``on_hold:awaiting_caller``: that reason only)."""
+    codes = known_states(kind)
+    model = ticket_kinds().get(kind)
+    reason_field = getattr(model, "state_reason_field", "") if model is not None else ""
+    if not reason_field:
+        return codes
+    try:
+        per_profile = workflow.workflows_for(kind)
+    except LookupError:
+        return codes
+    assert model is not None
+    reasons = getattr(model._meta.get_field(reason_field), "choices", None) or []
+    qualified = dict(codes)
+    for flow in per_profile.values():
+        if flow is None:
+            continue
+        for state in flow.states:
+            if state.category == Category.WAITING:
+                for value, label in reasons:
+                    qualified.setdefault(f"{state.code}:{value}", f"{state.label} ({label})")
+    return qualified
+
+
 def default_conditions(kind: str) -> dict[str, list[str]]:
     """Pause while waiting, stop when resolved or closed, cancel when cancelled."""
     try:
@@ -424,7 +450,7 @@ def _check_target(values: dict[str, Any], *, agreement: Agreement, pk: int | Non
     duration = values.get("duration")
     if not isinstance(duration, int) or isinstance(duration, bool) or duration <= 0:
         errors["duration"] = "A target must last more than zero."
-    states = known_states(kind)
+    states = known_conditions(kind)
     seen: dict[str, str] = {}
     for name in CONDITION_FIELDS:
         codes = values.get(name) or []

@@ -23,7 +23,8 @@ from steward.sla import engine
 from steward.sla.engine import Conditions, History, Step, TargetSpec
 
 MINUTE = timedelta(minutes=1)
-STATES = ("new", "work", "hold", "resolved", "cancelled")
+# "hold:caller" is the state "hold" with the reason "caller" (a condition on "hold" matches it).
+STATES = ("new", "work", "hold", "hold:caller", "hold:vendor", "resolved", "cancelled")
 ZONES = ("UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata")
 # Starts near daylight-saving changes of the zones above, and ordinary weeks.
 STARTS = (
@@ -127,20 +128,23 @@ def reference(
     elapsed = paused = 0
     due: int | None = None
 
+    def named(codes: frozenset[str]) -> bool:
+        return state in codes or state.split(":")[0] in codes
+
     def phase() -> str:
         nonlocal by_response
         if by_response:
             return "stopped"
-        if state in cond.cancel:
+        if named(cond.cancel):
             return "cancelled"
-        if state in cond.stop:
+        if named(cond.stop):
             return "stopped"
         if cond.stop_on_response and responded:
             by_response = True
             return "stopped"
-        if not started and cond.start and state not in cond.start:
+        if not started and cond.start and not named(cond.start):
             return "pending"
-        return "paused" if state in cond.pause else "running"
+        return "paused" if named(cond.pause) else "running"
 
     current = phase()
     started = current in ("running", "paused")
@@ -246,7 +250,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         events[minute] = (kind, value)
     cond = Conditions(
         start=draw(st.sampled_from([frozenset(), frozenset({"work"})])),
-        pause=frozenset({"hold"}),
+        pause=draw(st.sampled_from([frozenset({"hold"}), frozenset({"hold:caller"})])),
         stop=frozenset({"resolved"}),
         cancel=frozenset({"cancelled"}),
         stop_on_response=draw(st.booleans()),

@@ -51,12 +51,13 @@ def test_report_counts_met_and_breached_in_one_query(
         ("Gold", "resolution", 2, 1)
     ]
     assert rows[0].average_minutes == 110  # (60 + 90 + 180) / 3
+    assert (rows[0].median_minutes, rows[0].p90_minutes) == (90, 180)  # nearest rank of 3
     split = reports.compliance(actor=None, since=since, until=until, split=["customer"])
     assert split[0].customer == "=Evil Corp"
     (breach,) = reports.breaches(actor=None, since=since, until=until)
     assert (breach.over_minutes, breach.priority) == (60, 5)
     text = reports.as_csv(split)
-    assert "'=Evil Corp" in text and ",2,1,0.6667,110" in text
+    assert "'=Evil Corp" in text and ",2,1,0.6667,110,90,180" in text
 
 
 def test_report_page_csv_and_api(two_met_one_breached) -> None:
@@ -77,6 +78,7 @@ def test_report_page_csv_and_api(two_met_one_breached) -> None:
     api.force_authenticate(two_met_one_breached)
     rows = api.get(reverse("sla-compliance"), query).json()
     assert rows[0]["met"] == 2 and rows[0]["breached"] == 1
+    assert (rows[0]["median_minutes"], rows[0]["p90_minutes"]) == (90, 180)
     assert_problem(api.get(reverse("sla-compliance"), {"since": "x", "until": "2026-11-01"}), 400)
     (listed,) = api.get(reverse("sla-breaches"), query).json()
     assert listed["over_minutes"] == 60 and "against 120" in listed["reason"]
