@@ -239,3 +239,21 @@ def test_figures_page() -> None:
     page = signed_in(make_agent()).get(reverse("changes:report"), {"since": today, "until": today})
     assert page.status_code == 200
     assert "100%" in page.content.decode()
+
+
+def test_another_app_adds_to_each_agenda_row_through_the_slot(settings: Any, tmp_path: Any) -> None:
+    from steward.core import slots
+
+    (tmp_path / "probe_row.html").write_text("probe for {{ change.number }} at {{ meeting.pk }}")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [str(tmp_path)]}]
+    slots.register("changes.cab_agenda_row", "probe_row.html")
+    try:
+        change = make_change()
+        meeting = cab.create_meeting(
+            actor=None, board=make_board(name="CAB"), starts_at=window()["planned_start"]
+        )
+        cab.set_agenda(actor=None, meeting=meeting, agenda=[change])
+        page = signed_in(make_change_manager()).get(meeting.get_absolute_url())
+        assert f"probe for {change.number} at {meeting.pk}" in page.content.decode()
+    finally:
+        slots._slots["changes.cab_agenda_row"].remove("probe_row.html")
