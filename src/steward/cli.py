@@ -15,6 +15,7 @@ steward report variants --from D --to D [--kind incident] [--limit N] [--format 
                                  the most frequent lifecycle paths and the deviations
 steward export xes|ocel --from D --to D [--kind incident] -o FILE
                                  ticket lifecycles as an XES / OCEL 2.0 event log
+steward report changes --from D --to D [--json]   change success rate, emergency ratio
 steward mail fetch [--mailbox NAME] | ingest FILE --mailbox NAME | lmtp [--port P]
                                  e-mail in: poll IMAP now, read one .eml, or listen (LMTP)
 steward mail send-pending        e-mail out: send the notifications due now; prints counts

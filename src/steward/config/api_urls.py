@@ -4,6 +4,8 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from steward.accounts.api.urls import register as register_accounts
+from steward.changes.api.urls import register as register_changes
+from steward.changes.api.urls import urlpatterns as change_paths
 from steward.cmdb.api.urls import register as register_cmdb
 from steward.cmdb.api.urls import urlpatterns as cmdb_paths
 from steward.config import openapi  # noqa: F401  (registers the schema extensions)
@@ -29,6 +31,7 @@ register_cmdb(router)
 register_tickets(router)
 register_incidents(router)
 register_problems(router)
+register_changes(router)
 register_knowledge(router)
 register_releases(router)
 register_notifications(router)
@@ -44,4 +47,5 @@ urlpatterns = [
     *cmdb_paths,
     *governance_paths,
     *export_paths,
+    *change_paths,
 ]

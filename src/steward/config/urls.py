@@ -15,6 +15,7 @@ urlpatterns = [
     path("service-levels/", include("steward.sla.urls")),
     path("interactions/", include(incident_urls.interaction_patterns)),
     path("problems/", include("steward.problems.urls")),
+    path("changes/", include("steward.changes.urls")),
     path("knowledge/", include("steward.knowledge.urls")),
     path("releases/", include("steward.releases.urls")),
     path("notifications/", include("steward.servicedesk.notify.urls")),

@@ -126,6 +126,7 @@ def test_shipped_templates_exist_after_migrate() -> None:
         "closed",
         "sla_warning",
         "sla_breach",
+        "approval_requested",
     }
 
 

@@ -4,7 +4,9 @@
 * ``report kpis --from D --to D [--group-by G] [--kind K] [--format json|csv|text]``:
   the service KPIs (``governance.services.kpis``);
 * ``report variants --from D --to D [--kind K] [--limit N] [--format json|text]``: the
-  lifecycle variants (``governance.services.variants``).
+  lifecycle variants (``governance.services.variants``);
+* ``report changes --from D --to D [--json]``: the change success rate and emergency change
+  ratio (``changes.services.reports``).
 
 Commands run as the system (operators have the machine); the web and API check the right.
 """
@@ -37,7 +39,10 @@ def _period(parser: ArgumentParser) -> None:
 
 
 class Command(BaseCommand):
-    help = "Reports: fcr (first-contact resolution), kpis (service KPIs), variants."
+    help = (
+        "Reports: fcr (first-contact resolution), kpis (service KPIs), variants, changes "
+        "(change success rate and emergency ratio)."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="report", required=True)
@@ -55,6 +60,11 @@ class Command(BaseCommand):
         var.add_argument("--kind", default="incident", help="Ticket kind (incident, problem).")
         var.add_argument("--limit", type=int, default=variants.LIMIT, help="Variants shown.")
         var.add_argument("--format", choices=("json", "text"), default="text")
+        changes = sub.add_parser(
+            "changes", help="Change success rate and emergency change ratio of a period."
+        )
+        _period(changes)
+        changes.add_argument("--json", action="store_true", help="Print JSON.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         since, until = _day(options["since"]), _day(options["until"])
@@ -65,6 +75,8 @@ class Command(BaseCommand):
                 self._kpis(since, until, options)
             elif options["report"] == "variants":
                 self._variants(since, until, options)
+            elif options["report"] == "changes":
+                self._changes(since, until, as_json=options["json"])
             else:
                 self._fcr(since, until, options)
         except RuleViolation as exc:
@@ -140,4 +152,26 @@ class Command(BaseCommand):
             f"incidents: {rate(figures.incident_rate)} "
             f"({figures.incidents_resolved_by_first_team} of {figures.incidents_resolved} "
             "resolved by the first team)"
+        )
+
+    def _changes(self, since: date, until: date, *, as_json: bool) -> None:
+        from steward.changes.services import reports as change_reports
+
+        figures = change_reports.change_figures(actor=None, since=since, until=until)
+        if as_json:
+            self.stdout.write(json.dumps(figures.as_dict(), indent=2))
+            return
+
+        def rate(value: float | None) -> str:
+            return "-" if value is None else f"{value:.1%}"
+
+        self.stdout.write(f"Changes {since} to {until}")
+        self.stdout.write(
+            f"success rate:     {rate(figures.success_rate)} ({figures.successful} successful, "
+            f"{figures.successful_with_issues} with issues, {figures.failed} failed, "
+            f"{figures.backed_out} backed out of {figures.reviewed} closed with an outcome)"
+        )
+        self.stdout.write(
+            f"emergency ratio:  {rate(figures.emergency_ratio)} "
+            f"({figures.emergency} of {figures.raised} raised)"
         )

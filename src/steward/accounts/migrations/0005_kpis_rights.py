@@ -44,7 +44,7 @@ def revoke(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0003_knowledge_manager_role"),
+        ("accounts", "0004_changes_rights"),
         ("governance", "0001_initial"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("auth", "0012_alter_user_first_name_max_length"),
