@@ -105,6 +105,7 @@ def change_detail(request: HttpRequest, number: str) -> HttpResponse:
     """The change's page: its state and steps, and the change panel (also shown on the
     shared ticket page, which has the timeline, comments and links)."""
     from steward.changes.views.panel import change_panel
+    from steward.tickets import panels
     from steward.tickets.models import Ticket
 
     user = actor_of(request)
@@ -113,6 +114,12 @@ def change_detail(request: HttpRequest, number: str) -> HttpResponse:
     context = {
         "change": change,
         "panel": change_panel(request, change),
+        # What other apps show on a change (the releases that group it, its schedule).
+        "kind_panels": [
+            shown
+            for shown in panels.panels_for(request, change)
+            if shown["template"] != "changes/_change_panel.html"
+        ],
         "transitions": workflow.allowed_transitions(change, user),
         "state": workflow.state_of(change),
         "sees_ticket": policy.has_model_permission(user, Ticket, "view"),

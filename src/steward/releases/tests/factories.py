@@ -9,13 +9,11 @@ from typing import Any
 from steward.accounts.choices import RoleCode
 from steward.accounts.models import Person
 from steward.accounts.tests.factories import make_person
-from steward.changes.choices import ChangeState, ChangeType
-from steward.changes.models import Change, ChangeTemplate
-from steward.changes.tests.factories import make_change, window
+from steward.changes.models import Change
+from steward.changes.tests.factories import window
 from steward.releases import services
 from steward.releases.choices import DeploymentState, Environment
 from steward.releases.models import Deployment, DmlArtefact, Release
-from steward.tickets import services as tickets
 
 _seq = itertools.count(1)
 
@@ -63,14 +61,14 @@ def make_release(**overrides: Any) -> Release:
 
 
 def make_scheduled_change(**overrides: Any) -> Change:
-    """A standard change from an approved template, scheduled (so approved)."""
-    template = ChangeTemplate.objects.create(
-        name=f"Template {next(_seq)}", is_approved=True, is_active=True
-    )
-    values = {"change_type": ChangeType.STANDARD, "template": template, **window(), **overrides}
-    change = make_change(**values)
-    moved: Change = tickets.transition_ticket(actor=None, ticket=change, to=ChangeState.SCHEDULED)
-    return moved
+    """A standard change from an approved template: scheduled at once (pre-approved)."""
+    from steward.changes import services as changes
+    from steward.changes.tests.factories import make_template
+
+    values = {**window(), **overrides}
+    if "requester" not in values:
+        values["requester"] = make_release_manager()
+    return changes.open_standard_change(actor=None, template=make_template(), **values)
 
 
 def make_deployment(
