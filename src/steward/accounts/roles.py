@@ -216,7 +216,7 @@ def sync_after_migrate(sender: Any, **kwargs: Any) -> None:
     """Sync once per migrate, after the last app has created its permissions."""
     from django.apps import apps
 
-    # Django sends post_migrate only for apps with models: the last of those.
+    # Django sends post_migrate only for apps with a models module.
     last = [config for config in apps.get_app_configs() if config.models_module is not None][-1]
     if sender is last:
         sync_roles()

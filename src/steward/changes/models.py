@@ -498,3 +498,6 @@ class CabMeeting(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("changes:meeting_detail", args=[self.pk])
+
+
+from steward.changes.models_schedule import *  # noqa: E402,F401,F403  (the schedule's models)

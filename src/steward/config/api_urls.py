@@ -4,6 +4,8 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from steward.accounts.api.urls import register as register_accounts
+from steward.changes.schedule.api import register as register_change_schedule
+from steward.changes.schedule.api import urlpatterns as change_schedule_paths
 from steward.cmdb.api.urls import register as register_cmdb
 from steward.cmdb.api.urls import urlpatterns as cmdb_paths
 from steward.config import openapi  # noqa: F401  (registers the schema extensions)
@@ -26,6 +28,7 @@ register_cmdb(router)
 register_tickets(router)
 register_incidents(router)
 register_problems(router)
+register_change_schedule(router)
 register_knowledge(router)
 register_notifications(router)
 register_servicedesk(router)
@@ -38,4 +41,5 @@ urlpatterns = [
     *incident_paths,
     *sla_paths,
     *cmdb_paths,
+    *change_schedule_paths,
 ]

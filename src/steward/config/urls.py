@@ -15,6 +15,7 @@ urlpatterns = [
     path("service-levels/", include("steward.sla.urls")),
     path("interactions/", include(incident_urls.interaction_patterns)),
     path("problems/", include("steward.problems.urls")),
+    path("changes/schedule/", include("steward.changes.schedule_urls")),
     path("knowledge/", include("steward.knowledge.urls")),
     path("notifications/", include("steward.servicedesk.notify.urls")),
     path("portal/", include("steward.servicedesk.portal_urls")),
