@@ -64,8 +64,7 @@ def window_list(request: HttpRequest) -> HttpResponse:
 
 
 def _window_values(form: f.MaintenanceWindowForm) -> dict[str, Any]:
-    data = dict(form.cleaned_data)
-    return data
+    return dict(form.cleaned_data)
 
 
 @login_required
