@@ -162,8 +162,12 @@ def test_the_policy_is_read_by_staff_and_changed_by_change_managers() -> None:
     done = client_for(manager).patch(
         "/api/v1/change-schedule-policy/", {"hops": 3, "same_ci": "warn"}, format="json"
     )
-    assert done.json() == {"same_ci": "warn", "related_ci": "warn", "outside_window": "warn",
-                           "hops": 3}
+    assert done.json() == {
+        "same_ci": "warn",
+        "related_ci": "warn",
+        "outside_window": "warn",
+        "hops": 3,
+    }
     assert_problem(client_for(make_person()).get("/api/v1/change-schedule-policy/"), 404)
 
 
@@ -184,8 +188,9 @@ def test_conflicts_endpoint_reports_and_overrides() -> None:
     assert found["kind"] == "related_ci" and found["change_number"] == other.number
     assert found["path_text"] == "srv-01 <-runs on- hr-app"
     # a proposed period and CI list as query parameters
-    moved = client_for(manager).get(url, {"planned_start": at(5).isoformat(),
-                                          "planned_end": at(6).isoformat()})
+    moved = client_for(manager).get(
+        url, {"planned_start": at(5).isoformat(), "planned_end": at(6).isoformat()}
+    )
     assert moved.json()["conflicts"] == []
     # scheduling into a blocking conflict: 400 without a reason, override with one
     blocker = planned(shop.server, start=0, end=10)

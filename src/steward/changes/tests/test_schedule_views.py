@@ -48,16 +48,29 @@ def test_a_change_manager_adds_a_weekly_window_and_sees_refusals_on_the_form() -
     url = reverse("change_schedule:window_create")
     refused = client.post(
         url,
-        {"name": "Nights", "configuration_item": ci.pk, "kind": "recurring", "time_zone": "UTC",
-         "start_time": "22:00", "end_time": "04:00"},
+        {
+            "name": "Nights",
+            "configuration_item": ci.pk,
+            "kind": "recurring",
+            "time_zone": "UTC",
+            "start_time": "22:00",
+            "end_time": "04:00",
+        },
     )
     assert refused.status_code == 200
     assert "Choose at least one day." in refused.content.decode()
     assert not MaintenanceWindow.objects.exists()
     done = client.post(
         url,
-        {"name": "Nights", "configuration_item": ci.pk, "kind": "recurring", "time_zone": "UTC",
-         "weekdays": ["5", "6"], "start_time": "22:00", "end_time": "04:00"},
+        {
+            "name": "Nights",
+            "configuration_item": ci.pk,
+            "kind": "recurring",
+            "time_zone": "UTC",
+            "weekdays": ["5", "6"],
+            "start_time": "22:00",
+            "end_time": "04:00",
+        },
     )
     assert done.status_code == 302
     window = MaintenanceWindow.objects.get()
@@ -87,8 +100,13 @@ def test_an_overlapping_blackout_is_refused_on_the_form() -> None:
     client = signed_in(make_change_manager())
     response = client.post(
         reverse("change_schedule:blackout_create"),
-        {"name": "Another", "service": service.pk, "policy": "block",
-         "starts_at": "2031-03-01T10:00", "ends_at": "2031-03-01T12:00"},
+        {
+            "name": "Another",
+            "service": service.pk,
+            "policy": "block",
+            "starts_at": "2031-03-01T10:00",
+            "ends_at": "2031-03-01T12:00",
+        },
     )
     assert response.status_code == 200
     assert "Overlaps the blackout “Migration freeze”" in response.content.decode()
@@ -132,11 +150,18 @@ def test_check_schedule_fragment_shows_conflicts_with_paths_and_overrides() -> N
     assert "srv-01 &lt;-runs on- hr-app" in fragment
     assert 'data-testid="override-form"' in fragment
     # an override without a reason is refused, with a reason it is recorded
-    empty = manager.post(url, {"planned_start": "2031-03-01T02:00",
-                               "planned_end": "2031-03-01T04:00", "reason": ""})
+    empty = manager.post(
+        url, {"planned_start": "2031-03-01T02:00", "planned_end": "2031-03-01T04:00", "reason": ""}
+    )
     assert empty.status_code == 200 and not ConflictOverride.objects.exists()
-    done = manager.post(url, {"planned_start": "2031-03-01T02:00",
-                              "planned_end": "2031-03-01T04:00", "reason": "Agreed with owners"})
+    done = manager.post(
+        url,
+        {
+            "planned_start": "2031-03-01T02:00",
+            "planned_end": "2031-03-01T04:00",
+            "reason": "Agreed with owners",
+        },
+    )
     assert done.status_code == 200
     assert "Overridden" in done.content.decode()
     assert ConflictOverride.objects.get().reason == "Agreed with owners"
@@ -199,8 +224,9 @@ def test_the_ical_feed_signs_in_by_its_token_and_follows_rfc_5545() -> None:
     agent = make_agent()
     shop = Shop()
     soon = datetime.now(tz=UTC).replace(microsecond=0) + timedelta(days=3)
-    change = make_change(configuration_item=shop.server, planned_start=soon,
-                         planned_end=soon + timedelta(hours=2))
+    change = make_change(
+        configuration_item=shop.server, planned_start=soon, planned_end=soon + timedelta(hours=2)
+    )
     blackout(name="Freeze", starts_at=soon, ends_at=soon + timedelta(days=1))
     weekly_window(shop.server, time_zone="Europe/Berlin")
     token = services.feed_token(agent)
