@@ -130,8 +130,8 @@ def _conflict_sql(start_count: int) -> str:
     cover every change, the change's service or a service reached."""
     rel = Relationship._meta.db_table
     change = Change._meta.db_table
-    ticket = Change._meta.get_field("ticket_ptr").related_model._meta.db_table  # type: ignore[union-attr]
-    through = Change._meta.get_field("affected_cis").remote_field.through._meta  # type: ignore[union-attr]
+    ticket = Change._meta.get_field("ticket_ptr").related_model._meta.db_table
+    through: Any = Change._meta.get_field("affected_cis").remote_field.through._meta  # type: ignore[union-attr]
     through_table = through.db_table
     through_change = through.get_field("change").column
     through_ci = through.get_field("configurationitem").column
@@ -217,10 +217,10 @@ def _decode_paths(paths: Iterable[str]) -> dict[str, tuple[int, list[Step]]]:
     parsed: dict[str, tuple[int, list[tuple[int, bool]]]] = {}
     rel_ids: set[int] = set()
     for path in paths:
-        head, *hops = path.split("/")
+        first, *hops = path.split("/")
         steps = [(int(part.split(":")[0]), part.endswith(":1")) for part in hops]
         rel_ids.update(r for r, _ in steps)
-        parsed[path] = (int(head), steps)
+        parsed[path] = (int(first), steps)
     relations = {
         r.pk: r
         for r in Relationship.objects.filter(pk__in=rel_ids)
@@ -389,48 +389,40 @@ def detect(
         nearest.items(), key=lambda item: (item[0][0], item[1][1] or 0, item[0][1])
     ):
         head, steps = decoded.get(path or "", (None, []))
-        where = {
-            "ci_id": ci,
-            "ci_name": names.get(ci, "") if ci is not None else "",
-            "start_ci_id": head,
-            "start_ci_name": names.get(head, "") if head is not None else "",
-            "path": steps,
-        }
+        ci_name = names.get(ci, "") if ci is not None else ""
         if what == "change":
             other = others[pk]
             kind = ConflictKind.SAME_CI if depth == 0 else ConflictKind.RELATED_CI
-            on = where["ci_name"] if depth == 0 else f"{where['ci_name']} ({depth} hops away)"
-            found.append(
-                ScheduleConflict(
-                    kind=kind,
-                    action=rules.action_for(kind),
-                    message=(
-                        f"{other.number} “{other.title}” is planned "
-                        f"{_span(other.planned_start, other.planned_end)} on {on}."
-                    ),
-                    change_id=pk,
-                    change_number=other.number,
-                    change_title=other.title,
-                    change_start=other.planned_start,
-                    change_end=other.planned_end,
-                    **where,
-                )
+            on = ci_name if depth == 0 else f"{ci_name} ({depth} hops away)"
+            conflict = ScheduleConflict(
+                kind=kind,
+                action=rules.action_for(kind),
+                message=(
+                    f"{other.number} “{other.title}” is planned "
+                    f"{_span(other.planned_start, other.planned_end)} on {on}."
+                ),
+                change_id=pk,
+                change_number=other.number,
+                change_title=other.title,
+                change_start=other.planned_start,
+                change_end=other.planned_end,
             )
         else:
             freeze = blackouts[pk]
             scope = f"for {freeze.service}" if freeze.service_id else "for all changes"
-            found.append(
-                ScheduleConflict(
-                    kind=ConflictKind.BLACKOUT,
-                    action=freeze.policy,
-                    message=(
-                        f"Blackout “{freeze.name}” {scope}, "
-                        f"{_span(freeze.starts_at, freeze.ends_at)}."
-                    ),
-                    blackout_id=pk,
-                    **(where if ci is not None else {}),
-                )
+            conflict = ScheduleConflict(
+                kind=ConflictKind.BLACKOUT,
+                action=freeze.policy,
+                message=(
+                    f"Blackout “{freeze.name}” {scope}, {_span(freeze.starts_at, freeze.ends_at)}."
+                ),
+                blackout_id=pk,
             )
+        if ci is not None:
+            conflict.ci_id, conflict.ci_name, conflict.path = ci, ci_name, steps
+            conflict.start_ci_id = head
+            conflict.start_ci_name = names.get(head, "") if head is not None else ""
+        found.append(conflict)
     found += _window_conflicts(
         ids, service_id, start, end, rules.action_for(ConflictKind.OUTSIDE_WINDOW)
     )

@@ -6,9 +6,11 @@
   from approval, ``changes.standard_only`` for a standard change from *new*) are registered
   again here as themselves followed by ``schedule_clear``, so scheduling is checked whatever
   the workflow data names.
-* Moving the planned period of a change already *scheduled* (any audited write that changes
-  ``planned_start`` or ``planned_end``, outside a transition) is checked the same way, through
-  the audit log's listener: a refusal rolls the write back.
+* Moving the planned period of a change already *scheduled*, or changing its CIs (any
+  audited write that changes ``planned_start``, ``planned_end`` or ``affected_cis``, outside a
+  transition: ``changes.services.update_change`` writes ``change.updated`` and
+  ``change.cis_set``) is checked the same way, through the audit log's listener: a refusal
+  rolls the write back.
 """
 
 from __future__ import annotations
@@ -43,10 +45,10 @@ def _standard_and_clear(change: Any, actor: Any) -> str | None:
 
 
 def on_audit(entry: Any, obj: Any) -> None:
-    """A scheduled change's period moved (not by a transition): check it."""
+    """A scheduled change's period or CIs changed (not by a transition): check it."""
     if entry.object_type != "changes.change" or entry.action == "change.transitioned":
         return
-    if not ({"planned_start", "planned_end"} & set(entry.changes or {})):
+    if not ({"planned_start", "planned_end", "affected_cis"} & set(entry.changes or {})):
         return
     from steward.changes.conflicts import SCHEDULED_STATES
 

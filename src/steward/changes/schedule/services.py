@@ -77,11 +77,11 @@ def _check_window(window: MaintenanceWindow) -> None:
             errors["start_time"] = "A weekly window needs a start time."
         if not isinstance(window.end_time, time):
             errors["end_time"] = "A weekly window needs an end time."
-        if not errors:
+        if not errors and window.start_time and window.end_time:
+            span = (window.start_time, window.end_time)
             try:
                 BusinessCalendar(
-                    time_zone=window.time_zone,
-                    hours={d: [(window.start_time, window.end_time)] for d in window.weekdays},
+                    time_zone=window.time_zone, hours={d: [span] for d in window.weekdays}
                 )
             except ValueError as exc:
                 errors["time_zone"] = str(exc)

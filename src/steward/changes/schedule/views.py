@@ -240,7 +240,7 @@ def change_conflicts(request: HttpRequest, number: str) -> HttpResponse:
                     override_reason=form.cleaned_data["reason"],
                 )
             except RuleViolation as exc:
-                apply_rule_violation(form, exc, {"override_reason": "reason"}.get)
+                apply_rule_violation(form, exc, _override_field)
     elif start is not None and end is not None:
         try:
             found = conflicts.evaluate(change, start, end)
@@ -256,6 +256,10 @@ def change_conflicts(request: HttpRequest, number: str) -> HttpResponse:
         "end": end,
     }
     return render(request, "changes/schedule/_conflicts.html", context)
+
+
+def _override_field(name: str) -> str:
+    return "reason" if name == "override_reason" else name
 
 
 # --- the calendar ------------------------------------------------------------------------

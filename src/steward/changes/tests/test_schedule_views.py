@@ -187,7 +187,7 @@ def test_month_and_week_views_show_changes_windows_and_blackouts(
     assert mine.number in month and theirs.number in month and freeze.name in month
     assert "Maintenance: Payroll" in month
     # filters: by service (its windows and global freezes stay), by type
-    only_payroll = client.get(url, {"date": "2031-03-01", "service": shop.service.pk})
+    only_payroll = client.get(url, {"date": "2031-03-01", "service": str(shop.service.pk)})
     text = only_payroll.content.decode()
     assert mine.number in text and theirs.number not in text and freeze.name in text
     emergencies = client.get(url, {"date": "2031-03-01", "change_type": "emergency"})
