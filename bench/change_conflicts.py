@@ -35,6 +35,7 @@ import sys
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
 from typing import Any
 
 from bench.cmdb_impact import percentile, refuse_unless_bench_database
@@ -124,8 +125,8 @@ def generate_changes(*, changes: int, month_changes: int, seed: int) -> dict[str
                 configuration_item_id=ci,
                 kind="recurring",
                 weekdays=[5, 6],
-                start_time=datetime(2000, 1, 1, 22).time(),
-                end_time=datetime(2000, 1, 1, 4).time(),
+                start_time=dtime(22),
+                end_time=dtime(4),
                 time_zone="Europe/Berlin",
             )
             for ci in rng.sample(workloads, len(workloads) // 50)
