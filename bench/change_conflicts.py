@@ -102,8 +102,8 @@ def generate_changes(*, changes: int, month_changes: int, seed: int) -> dict[str
         rows.append((ticket, start, end, list(dict.fromkeys(cis))))
     with transaction.atomic():
         made = Ticket.objects.bulk_create([t for t, *_ in rows], batch_size=5000)
-        fields = [f for f in Change._meta.local_concrete_fields]
-        columns = ", ".join(f.column for f in fields)
+        fields = list(Change._meta.local_concrete_fields)
+        columns = ", ".join(str(f.column) for f in fields)
         through = Change.affected_cis.through
         with connection.cursor() as cursor:
             raw = cursor.cursor

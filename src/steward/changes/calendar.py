@@ -12,17 +12,21 @@ import calendar as stdlib_calendar
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
 from django.conf import settings
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
-from steward.core import conf, policy
+from steward.core import conf, policy, workflow
 from steward.core.workflow import Category
 
+from .choices import ChangeType
 from .conflicts import window_intervals
 from .models import Change
 from .models_schedule import BlackoutWindow, MaintenanceWindow, WindowKind
@@ -61,6 +65,7 @@ class Day:
     day: date
     in_period: bool
     entries: list[CalendarEntry] = field(default_factory=list)
+    html: str = ""
 
 
 @dataclass
@@ -104,26 +109,31 @@ def changes_between(user: Any, start: datetime, end: datetime, filters: Calendar
         rows = rows.filter(team_id=filters.team)
     if filters.change_type:
         rows = rows.filter(change_type=filters.change_type)
-    return rows.only(
-        "number", "title", "planned_start", "planned_end", "change_type", "state"
-    ).order_by("planned_start", "id")
+    return rows.order_by("planned_start", "id")
 
 
 def entries_between(
     user: Any, start: datetime, end: datetime, filters: CalendarFilter
 ) -> tuple[list[CalendarEntry], int, int]:
     """The entries in ``[start, end)``, the number of changes, and windows left out."""
+    # Plain rows and one reverse: a month may hold thousands of changes.
+    url = reverse("tickets:ticket_detail", args=["NUMBER"])
+    types = dict(ChangeType.choices)
+    labels = workflow.state_labels()
+    rows = changes_between(user, start, end, filters).values_list(
+        "number", "title", "planned_start", "planned_end", "change_type", "state"
+    )
     entries = [
         CalendarEntry(
             kind="change",
-            title=f"{c.number} {c.title}",
-            start=c.planned_start,
-            end=c.planned_end,
-            url=c.get_absolute_url(),
-            detail=f"{c.get_change_type_display()} change, {c.state}",
-            css=f"change change-{c.change_type}",
+            title=f"{number} {title}",
+            start=begin,
+            end=finish,
+            url=url.replace("NUMBER", number),
+            detail=f"{types.get(kind, kind)} change, {labels.get(state, state)}",
+            css=f"change change-{kind}",
         )
-        for c in changes_between(user, start, end, filters)
+        for number, title, begin, finish, kind, state in rows
     ]
     changes = len(entries)
     freezes = BlackoutWindow.objects.visible_to(user).overlapping(start, end)
@@ -146,13 +156,26 @@ def entries_between(
     )
     if filters.service is not None:
         windows = windows.filter(configuration_item_id=filters.service)
-    left_out = 0
     shown = 0
+    left_out = 0
+    known: dict[tuple[Any, ...], list[tuple[datetime, datetime]]] = {}
     for w in windows.select_related("configuration_item").order_by("pk"):
-        for low, high in window_intervals(w, start, end):
-            if shown >= MAX_WINDOW_OCCURRENCES:
-                left_out += 1
-                continue
+        if shown >= MAX_WINDOW_OCCURRENCES:
+            left_out += 1  # a window not expanded: the view asks to filter by service
+            continue
+        # Many CIs share one definition ("weekend nights"): its times are worked out once.
+        definition = (
+            w.kind,
+            tuple(w.weekdays),
+            w.start_time,
+            w.end_time,
+            w.time_zone,
+            w.starts_at,
+            w.ends_at,
+        )
+        if definition not in known:
+            known[definition] = window_intervals(w, start, end)
+        for low, high in known[definition]:
             shown += 1
             entries.append(
                 CalendarEntry(
@@ -167,15 +190,36 @@ def entries_between(
     return entries, changes, left_out
 
 
-def _place(entries: Iterable[CalendarEntry], days: dict[date, Day]) -> None:
+def _entry_html(entry: CalendarEntry, low: datetime, high: datetime, timed: bool) -> str:
+    """One entry as a list item, written once and escaped here (a month may show
+    thousands: plain ``html.escape`` rather than a template or ``format_html``)."""
+    title = escape(entry.title)
+    label = f'<a href="{escape(entry.url)}">{title}</a>' if entry.url else title
+    when = f'<span class="time">{low:%H:%M}–{high:%H:%M}</span> ' if timed else ""
+    return (
+        f'<li class="entry {escape(entry.css)}" title="{escape(entry.detail)} '
+        f'({low:%Y-%m-%d %H:%M} – {high:%Y-%m-%d %H:%M})" data-kind="{escape(entry.kind)}">'
+        f"{when}{label}</li>"
+    )
+
+
+def _place(entries: Iterable[CalendarEntry], days: dict[date, Day], *, timed: bool) -> None:
+    """Put each entry on every day it touches (local dates), and write each day's list."""
     zone = _zone()
+    first_day = min(days)
+    parts: dict[date, list[str]] = {d: [] for d in days}
     for entry in entries:
-        first = timezone.localtime(entry.start, zone).date()
-        last = timezone.localtime(entry.end - timedelta(microseconds=1), zone).date()
-        day = max(first, min(days))
+        low = entry.start.astimezone(zone)
+        high = entry.end.astimezone(zone)
+        last = (entry.end - timedelta(microseconds=1)).astimezone(zone).date()
+        html = _entry_html(entry, low, high, timed)
+        day = max(low.date(), first_day)
         while day <= last and day in days:
             days[day].entries.append(entry)
+            parts[day].append(html)
             day += timedelta(days=1)
+    for day, cell in days.items():
+        cell.html = mark_safe("".join(parts[day]))  # noqa: S308  escaped in _entry_html
 
 
 def month_view(user: Any, year: int, month: int, filters: CalendarFilter) -> CalendarView:
@@ -188,7 +232,7 @@ def month_view(user: Any, year: int, month: int, filters: CalendarFilter) -> Cal
     entries, count, left_out = entries_between(
         user, _instant(grid_start), _instant(grid_end), filters
     )
-    _place(entries, days)
+    _place(entries, days, timed=False)
     following = (first + timedelta(days=32)).replace(day=1)
     previous = (first - timedelta(days=1)).replace(day=1)
     return CalendarView(
@@ -211,7 +255,7 @@ def week_view(user: Any, day: date, filters: CalendarFilter) -> CalendarView:
     following = monday + timedelta(days=7)
     days = {monday + timedelta(days=i): Day(monday + timedelta(days=i), True) for i in range(7)}
     entries, count, left_out = entries_between(user, _instant(monday), _instant(following), filters)
-    _place(entries, days)
+    _place(entries, days, timed=True)
     year, week, _ = monday.isocalendar()
     return CalendarView(
         mode="week",
@@ -249,14 +293,19 @@ def feed(user: Any, *, now: datetime | None = None) -> bytes:
     cal.add("x-wr-calname", f"{conf.get('SITE_NAME')} changes")
     public = str(conf.get("PUBLIC_URL")).rstrip("/")
     stamp = now.replace(microsecond=0)
-    for change in changes_between(user, start, end, CalendarFilter()):
+    labels = workflow.state_labels()
+    rows = changes_between(user, start, end, CalendarFilter()).only(
+        "number", "title", "planned_start", "planned_end", "change_type", "state"
+    )
+    for change in rows:
         event = icalendar.Event()
         event.add("uid", _uid("change", change.pk))
         event.add("dtstamp", stamp)
         event.add("dtstart", change.planned_start)
         event.add("dtend", change.planned_end)
         event.add("summary", f"{change.number} {change.title}")
-        event.add("description", f"{change.get_change_type_display()} change, {change.state}")
+        state = labels.get(change.state, change.state)
+        event.add("description", f"{change.get_change_type_display()} change, {state}")
         event.add("url", f"{public}{change.get_absolute_url()}")
         event.add("categories", ["Change"])
         cal.add_component(event)

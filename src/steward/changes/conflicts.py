@@ -364,6 +364,20 @@ def detect(
         known = nearest.get((what, pk))
         if known is None or (depth is not None and (known[1] is None or depth < known[1])):
             nearest[(what, pk)] = (ci, depth, path)
+    found: list[ScheduleConflict] = []
+    if nearest:  # the names, paths, changes and freezes found: none to read when clear
+        found = _describe(nearest, rules)
+    found += _window_conflicts(
+        ids, service_id, start, end, rules.action_for(ConflictKind.OUTSIDE_WINDOW)
+    )
+    return found
+
+
+def _describe(
+    nearest: dict[tuple[str, int], tuple[int | None, int | None, str | None]],
+    rules: SchedulePolicy,
+) -> list[ScheduleConflict]:
+    """The conflicts the walk found, with names, paths and the other changes' facts."""
     decoded = _decode_paths(p for _ci, _d, p in nearest.values() if p)
     names = dict(
         ConfigurationItem.objects.filter(
@@ -423,9 +437,6 @@ def detect(
             conflict.start_ci_id = head
             conflict.start_ci_name = names.get(head, "") if head is not None else ""
         found.append(conflict)
-    found += _window_conflicts(
-        ids, service_id, start, end, rules.action_for(ConflictKind.OUTSIDE_WINDOW)
-    )
     return found
 
 

@@ -113,14 +113,21 @@ class OverrideForm(forms.Form):
 
 
 class CalendarFilterForm(forms.Form):
-    service = forms.ModelChoiceField(queryset=ConfigurationItem.objects.none(), required=False)
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)
+    """The calendar's filters. Choices are read as (id, name) pairs: an estate has thousands
+    of services, and the calendar is the page everyone opens."""
+
+    service = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    team = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     change_type = forms.ChoiceField(
         choices=[("", "Any type"), *ChangeType.choices], required=False, label="Type"
     )
 
     def __init__(self, *args: Any, user: Any, **kw: Any):
         super().__init__(*args, **kw)
-        services = ConfigurationItem.objects.visible_to(user).services().only("name")
-        self.fields["service"].queryset = services  # type: ignore[attr-defined]
-        self.fields["team"].queryset = Team.objects.visible_to(user).only("name")  # type: ignore[attr-defined]
+        services = ConfigurationItem.objects.visible_to(user).services().order_by("name", "id")
+        teams = Team.objects.visible_to(user).order_by("name")
+        service = self.fields["service"]
+        team = self.fields["team"]
+        assert isinstance(service, forms.ChoiceField) and isinstance(team, forms.ChoiceField)
+        service.choices = [("", "Any service"), *services.values_list("pk", "name")]
+        team.choices = [("", "Any team"), *teams.values_list("pk", "name")]

@@ -282,8 +282,8 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         chosen = calendar.CalendarFilter(
-            service=data["service"].pk if data.get("service") else None,
-            team=data["team"].pk if data.get("team") else None,
+            service=data.get("service"),
+            team=data.get("team"),
             change_type=data.get("change_type") or None,
         )
     day = _day(request.GET.get("date"))
