@@ -9,6 +9,7 @@ steward demo                     load the demo data set (idempotent)
 steward profile [set PROFILE]    show or switch the process profile (full, lite, fits, core)
 steward audit verify|seal        check the audit log's hash chain (exit 1 if altered) | seal now
 steward report fcr --from D --to D [--team ID] [--json]   first-contact resolution
+steward report changes --from D --to D [--json]   change success rate, emergency ratio
 steward mail fetch [--mailbox NAME] | ingest FILE --mailbox NAME | lmtp [--port P]
                                  e-mail in: poll IMAP now, read one .eml, or listen (LMTP)
 steward mail send-pending        e-mail out: send the notifications due now; prints counts

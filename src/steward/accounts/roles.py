@@ -37,6 +37,14 @@ _AGENT_WORK = (
         "incidents.change_*",
         "problems.view_*",
         "changes.view_*",
+        # Agents raise and work changes (tasks, risk answers); templates, the questionnaire,
+        # boards and CAB meetings are the change managers' (``changes.*``).
+        "changes.add_change",
+        "changes.change_change",
+        "changes.add_changetask",
+        "changes.change_changetask",
+        "changes.add_riskanswer",
+        "changes.change_riskanswer",
         "releases.view_*",
         "servicedesk.*",
         # Notification templates and the outbound mail log are the administrators'.

@@ -45,7 +45,7 @@ def ready_for_approval(change: Change, actor: Any) -> str | None:
     ]
     if missing:
         return f"Write {' and '.join(missing)} before asking for approval."
-    if not change.risk_class:
+    if not change.risk_class and not change.is_emergency:  # emergencies: expedited
         return "Assess the risk before asking for approval."
     return None
 

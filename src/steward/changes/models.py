@@ -214,6 +214,11 @@ class Change(Ticket):
             ),
         ]
 
+    def get_absolute_url(self) -> str:
+        """The change's own page (approvers who see changes but no other ticket reach it;
+        it links to the shared ticket page for the timeline and comments)."""
+        return reverse("changes:change_detail", args=[self.number])
+
     @property
     def occupies_schedule(self) -> bool:
         return (

@@ -36,7 +36,6 @@ CANCELLED = State(S.CANCELLED, S.CANCELLED.label, Category.CLOSED)
 WINDOW = ("planned_start", "planned_end")
 REASON = ("resolution",)
 OUTCOME = ("outcome",)
-REVIEW_FIELDS = ("outcome", "review_notes")
 CLOSE_GUARDS = ("changes.tasks_finished", "changes.review_complete")
 #: Entering approval: the plan is ready and the boards are asked.
 APPROVAL_GUARDS = ("changes.ready_for_approval",)
@@ -89,7 +88,7 @@ def _close(source: tuple[str, ...], label: str, *, guards: tuple[str, ...] = ())
         S.CLOSED,
         label,
         requires=OUTCOME,
-        fields=REVIEW_FIELDS,
+        fields=OUTCOME,
         guards=(*guards, *CLOSE_GUARDS),
         effects=("changes.record_end",),
     )
@@ -184,7 +183,7 @@ CORE = Workflow(
             S.CLOSED,
             "Close (implemented)",
             requires=OUTCOME,
-            fields=REVIEW_FIELDS,
+            fields=OUTCOME,
             guards=CLOSE_GUARDS,
             effects=("changes.record_start", "changes.record_end"),
         ),

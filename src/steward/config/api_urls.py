@@ -4,6 +4,8 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from steward.accounts.api.urls import register as register_accounts
+from steward.changes.api.urls import register as register_changes
+from steward.changes.api.urls import urlpatterns as change_paths
 from steward.changes.schedule.api import register as register_change_schedule
 from steward.changes.schedule.api import urlpatterns as change_schedule_paths
 from steward.cmdb.api.urls import register as register_cmdb
@@ -29,6 +31,7 @@ register_tickets(router)
 register_incidents(router)
 register_problems(router)
 register_change_schedule(router)
+register_changes(router)
 register_knowledge(router)
 register_notifications(router)
 register_servicedesk(router)
@@ -42,4 +45,5 @@ urlpatterns = [
     *sla_paths,
     *cmdb_paths,
     *change_schedule_paths,
+    *change_paths,
 ]

@@ -19,6 +19,10 @@ quoted history and signatures and escaped so it shows as written: Markdown or HT
 e-mail is text, never markup. An attachment the upload rules refuse does not lose the message:
 the ticket or comment is made, the refusal is noted in its text and on the inbound message,
 and the raw message (with the file) stays downloadable from the message.
+
+A reply quoting a change approval e-mail's token line (``changes.services.approvals``) is a
+vote on that change, not a comment; a token that is forged, expired, used before or for an
+older revision of the plan is refused, and the message quarantined with the reason.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from django.utils import timezone
 
 from steward.accounts import services as accounts
 from steward.accounts.models import Person
+from steward.changes.services import approvals as change_approvals
 from steward.core import audit, conf, context, policy, uploads
 from steward.core.errors import Forbidden, NotFound, RuleViolation
 from steward.incidents import services as incidents
@@ -122,6 +127,7 @@ def receive(*, mailbox: Mailbox | None, raw: bytes) -> tuple[InboundMessage, boo
                 "reason": row.reason,
                 "ticket": row.ticket_id,
                 "comment": row.comment_id,
+                **({"detail": row.detail} if row.status == InboundStatus.QUARANTINED else {}),
             },
             object_repr=row.message_id[:200],
         )
@@ -221,6 +227,14 @@ def _deliver(
     mailbox: Mailbox | None,
     review: Review | None,
 ) -> tuple[Ticket, Comment | None, list[str]]:
+    token = change_approvals.find_token(result.body_text)
+    if token is not None:
+        # A reply to a change's approval e-mail is a vote, never a comment: a forged, used,
+        # expired or out-of-date token is refused (RuleViolation: quarantined with why).
+        change = change_approvals.vote_by_email(
+            sender=result.sender, token=token, reply_text=result.reply_text or result.body_text
+        )
+        return change, None, [f"Vote recorded on {change.number}."]
     target = review.ticket if review and review.ticket else thread_target(result)
     person = Person.objects.filter(email__iexact=result.sender).first()
     if person is not None and not person.is_active:

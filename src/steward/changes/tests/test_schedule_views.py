@@ -250,3 +250,28 @@ def test_the_ical_feed_signs_in_by_its_token_and_follows_rfc_5545() -> None:
         "change_schedule:calendar_feed", args=[services.feed_token(make_person())]
     )
     assert Client().get(requester_url).status_code == 404
+
+
+def test_the_cab_agenda_shows_each_changes_schedule_conflicts() -> None:
+    from steward.changes.services import cab
+    from steward.changes.tests.factories import make_board
+
+    # given a CAB meeting with two changes, one of them clashing with a third on srv-01
+    shop = Shop()
+    planned(shop.server, start=0, end=10)
+    clashing = planned(shop.server, start=2, end=4)
+    clear = planned(make_ci(), start=2, end=4)
+    meeting = cab.create_meeting(
+        actor=None, board=make_board(), starts_at=at(-48), agenda=[clashing, clear]
+    )
+    # when a change manager opens the meeting
+    page = signed_in(make_change_manager()).get(
+        reverse("changes:meeting_detail", args=[meeting.pk])
+    )
+    # then each agenda row says what the schedule check says
+    text = page.content.decode()
+    row = text[text.index(f'data-testid="agenda-{clashing.number}"') :]
+    row = row[: row.index("</tr>")]
+    assert "1 conflict (Another change on the same CI: blocks)" in row
+    other = text[text.index(f'data-testid="agenda-{clear.number}"') :]
+    assert "no conflicts" in other[: other.index("</tr>")]

@@ -32,6 +32,7 @@ class NotificationEvent(models.TextChoices):
     CLOSED = "closed", "Ticket closed"
     SLA_WARNING = "sla_warning", "Service level at risk"
     SLA_BREACH = "sla_breach", "Service level breached"
+    APPROVAL_REQUESTED = "approval_requested", "Change approval requested"
 
 
 class OutboundStatus(models.TextChoices):

@@ -133,6 +133,9 @@ def notices_for(entry: AuditEntry, ticket: Ticket) -> list[Notice]:
         event = closing.get(ticket.state_category)
         if event is not None:
             notices.append(Notice(event, _people([ticket.requester_id]) + _watchers(ticket)))
+    if entry.action == "change.approval_requested":
+        approvers = changes.get("approvers") or []
+        notices.append(Notice(NotificationEvent.APPROVAL_REQUESTED, _people(approvers)))
     comment_id = changes.get("comment")
     if entry.action == "ticket.commented" and changes.get("public") is True and comment_id:
         comment = (

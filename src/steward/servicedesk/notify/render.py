@@ -40,6 +40,8 @@ CONTEXT_HELP: dict[str, str] = {
     "site_name": "This installation's name.",
     "rating": "For the requester of a resolved ticket: one-click rating links 1 (poor) to 5"
     " (great), as a Markdown line; empty for everybody else.",
+    "approval_token": "For a change approval request: the signed line a reply must quote to"
+    " vote by e-mail (good once, for this revision of the plan); empty otherwise.",
 }
 
 #: Sample values for previews and for checking a template renders.
@@ -61,6 +63,7 @@ SAMPLE_CONTEXT: dict[str, str] = {
     "comment_author": "Grace Hopper",
     "site_name": "Steward",
     "rating": "How did we do? [1](https://steward.example.org/portal/rate/sample/1/) ...",
+    "approval_token": "Approval token: eyJpIjo0MiwiciI6MX0:1vG2x0:sample",
 }
 
 _FOOTER = "\n\n---\n[Open {{ number }} in {{ site_name }}]({{ url }})\n"
@@ -108,6 +111,15 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "Hello {{ recipient_name }},\n\n"
         "{{ kind|capfirst }} **{{ number }}** ({{ priority }}, {{ state|lower }}) has missed "
         "its service level target. The ticket page explains why it was due when it was." + _FOOTER,
+    ),
+    NotificationEvent.APPROVAL_REQUESTED: (
+        "[{{ number }}] Approval requested: {{ title }}",
+        "Hello {{ recipient_name }},\n\n"
+        "{{ kind|capfirst }} **{{ number }}** waits for your approval: {{ title }}.\n\n"
+        "{{ description }}\n\n"
+        "Approve or reject it on its page, or reply to this e-mail with APPROVE or REJECT as "
+        "the first word (a comment may follow), keeping the line below in the reply.\n\n"
+        "{{ approval_token }}" + _FOOTER,
     ),
 }
 

@@ -236,7 +236,20 @@ def ticket_context(
         "comment_author": comment.author.full_name if comment and comment.is_public else "",
         "site_name": conf.get("SITE_NAME"),
         "rating": _rating_line(ticket, recipient) if event == NotificationEvent.RESOLVED else "",
+        "approval_token": (
+            _approval_token(ticket, recipient)
+            if event == NotificationEvent.APPROVAL_REQUESTED
+            else ""
+        ),
     }
+
+
+def _approval_token(ticket: Ticket, recipient: Recipient) -> str:
+    """The signed token line of the recipient's pending approval of a change."""
+    from steward.changes.services import approvals
+
+    person_id = recipient.person.pk if recipient.person is not None else None
+    return approvals.token_for(ticket.pk, person_id)
 
 
 def _rating_line(ticket: Ticket, recipient: Recipient) -> str:
