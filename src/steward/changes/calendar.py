@@ -33,6 +33,9 @@ from .models_schedule import BlackoutWindow, MaintenanceWindow, WindowKind
 
 #: The most maintenance-window occurrences one view shows (the rest are counted).
 MAX_WINDOW_OCCURRENCES = 500
+#: The most entries a month's day cell lists; the rest are counted ("+12 more") and
+#: shown by the week view. A day with 190 changes is not read in a month grid anyway.
+MONTH_DAY_LIMIT = 12
 #: What the feed covers: the recent past and the year ahead.
 FEED_PAST = timedelta(days=31)
 FEED_AHEAD = timedelta(days=366)
@@ -66,6 +69,7 @@ class Day:
     in_period: bool
     entries: list[CalendarEntry] = field(default_factory=list)
     html: str = ""
+    more: int = 0  # entries not listed in a month cell (the week view lists them all)
 
 
 @dataclass
@@ -203,8 +207,15 @@ def _entry_html(entry: CalendarEntry, low: datetime, high: datetime, timed: bool
     )
 
 
-def _place(entries: Iterable[CalendarEntry], days: dict[date, Day], *, timed: bool) -> None:
-    """Put each entry on every day it touches (local dates), and write each day's list."""
+def _place(
+    entries: Iterable[CalendarEntry],
+    days: dict[date, Day],
+    *,
+    timed: bool,
+    limit: int | None = None,
+) -> None:
+    """Put each entry on every day it touches (local dates), and write each day's list
+    (at most ``limit`` entries a day; the others are counted in ``Day.more``)."""
     zone = _zone()
     first_day = min(days)
     parts: dict[date, list[str]] = {d: [] for d in days}
@@ -212,11 +223,16 @@ def _place(entries: Iterable[CalendarEntry], days: dict[date, Day], *, timed: bo
         low = entry.start.astimezone(zone)
         high = entry.end.astimezone(zone)
         last = (entry.end - timedelta(microseconds=1)).astimezone(zone).date()
-        html = _entry_html(entry, low, high, timed)
+        html = ""
         day = max(low.date(), first_day)
         while day <= last and day in days:
-            days[day].entries.append(entry)
-            parts[day].append(html)
+            cell = days[day]
+            if limit is not None and len(parts[day]) >= limit:
+                cell.more += 1
+            else:
+                html = html or _entry_html(entry, low, high, timed)
+                cell.entries.append(entry)
+                parts[day].append(html)
             day += timedelta(days=1)
     for day, cell in days.items():
         cell.html = mark_safe("".join(parts[day]))  # noqa: S308  escaped in _entry_html
@@ -232,7 +248,7 @@ def month_view(user: Any, year: int, month: int, filters: CalendarFilter) -> Cal
     entries, count, left_out = entries_between(
         user, _instant(grid_start), _instant(grid_end), filters
     )
-    _place(entries, days, timed=False)
+    _place(entries, days, timed=False, limit=MONTH_DAY_LIMIT)
     following = (first + timedelta(days=32)).replace(day=1)
     previous = (first - timedelta(days=1)).replace(day=1)
     return CalendarView(

@@ -275,3 +275,19 @@ def test_the_cab_agenda_shows_each_changes_schedule_conflicts() -> None:
     assert "1 conflict (Another change on the same CI: blocks)" in row
     other = text[text.index(f'data-testid="agenda-{clear.number}"') :]
     assert "no conflicts" in other[: other.index("</tr>")]
+
+
+def test_a_busy_month_day_lists_a_dozen_and_counts_the_rest() -> None:
+    from steward.changes.calendar import MONTH_DAY_LIMIT
+
+    for hour in range(MONTH_DAY_LIMIT + 3):
+        planned(start=hour, end=hour + 1)
+    client = signed_in(make_agent())
+    url = reverse("change_schedule:calendar")
+    month = client.get(url, {"date": "2031-03-01"}).content.decode()
+    cell = month[month.index('data-day="2031-03-01"') :]
+    cell = cell[: cell.index("</td>")]
+    assert cell.count('data-kind="change"') == MONTH_DAY_LIMIT
+    assert "+3 more" in cell and "mode=week&date=2031-03-01" in cell
+    week = client.get(url, {"date": "2031-03-01", "mode": "week"}).content.decode()
+    assert week.count('data-kind="change"') == MONTH_DAY_LIMIT + 3
