@@ -161,12 +161,13 @@ def entries_between(
     if filters.service is not None:
         windows = windows.filter(configuration_item_id=filters.service)
     shown = 0
-    left_out = 0
+    expanded = 0
     known: dict[tuple[Any, ...], list[tuple[datetime, datetime]]] = {}
-    for w in windows.select_related("configuration_item").order_by("pk"):
+    rows = windows.select_related("configuration_item").order_by("pk")
+    for w in rows.iterator(chunk_size=100):
         if shown >= MAX_WINDOW_OCCURRENCES:
-            left_out += 1  # a window not expanded: the view asks to filter by service
-            continue
+            break  # the rest are counted: the view asks to filter by service
+        expanded += 1
         # Many CIs share one definition ("weekend nights"): its times are worked out once.
         definition = (
             w.kind,
@@ -191,6 +192,7 @@ def entries_between(
                     css="maintenance",
                 )
             )
+    left_out = windows.count() - expanded if shown >= MAX_WINDOW_OCCURRENCES else 0
     return entries, changes, left_out
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from django import forms
+from django.utils.safestring import mark_safe
 
 from steward.accounts.models import Team
 from steward.changes.choices import ChangeType
@@ -112,11 +114,30 @@ class OverrideForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class ManyOptionsSelect(forms.Select):
+    """A select of thousands of (id, name) options, written directly: Django's widget
+    builds a dict per option and costs half a second for 3,000 services."""
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> Any:
+        chosen = "" if value is None else str(value)
+        final = self.build_attrs(self.attrs, attrs)
+        ident = escape(str(final.get("id", f"id_{name}")))
+        options = [
+            f'<option value="{escape(str(key))}"{" selected" if str(key) == chosen else ""}>'
+            f"{escape(str(label))}</option>"
+            for key, label in self.choices
+        ]
+        html = f'<select name="{escape(name)}" id="{ident}">{"".join(options)}</select>'
+        return mark_safe(html)  # noqa: S308  every value escaped above
+
+
 class CalendarFilterForm(forms.Form):
     """The calendar's filters. Choices are read as (id, name) pairs: an estate has thousands
     of services, and the calendar is the page everyone opens."""
 
-    service = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    service = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, widget=ManyOptionsSelect
+    )
     team = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     change_type = forms.ChoiceField(
         choices=[("", "Any type"), *ChangeType.choices], required=False, label="Type"
