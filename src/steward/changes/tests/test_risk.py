@@ -105,10 +105,10 @@ def test_every_active_question_must_be_answered_with_its_own_options() -> None:
         risk.assess_risk(
             actor=None,
             change=change,
-            answers={first.pk: first.options.first().pk},  # type: ignore[union-attr]
+            answers={first.pk: first.options.first().pk},
         )
     assert f"answers.{second.pk}" in caught.value.message_dict
-    wrong = {first.pk: second.options.first().pk, second.pk: second.options.first().pk}  # type: ignore[union-attr]
+    wrong = {first.pk: second.options.first().pk, second.pk: second.options.first().pk}
     with pytest.raises(RuleViolation):
         risk.assess_risk(actor=None, change=change, answers=wrong)
     assert not change.risk_answers.exists()

@@ -114,6 +114,8 @@ def test_the_change_page_shows_plans_risk_services_tasks_and_caused_incidents() 
     assert 'data-testid="affected-services"' in page and "Payroll" in page
     assert "Drain node" in page
     assert incident.number in page
+    ticket_page = signed_in(agent).get(reverse("tickets:ticket_detail", args=[change.number]))
+    assert "Why this risk?" in ticket_page.content.decode()  # the same panel on the ticket page
 
 
 def test_an_approver_votes_from_the_change_page() -> None:

@@ -72,3 +72,16 @@ def test_forged_and_out_of_date_tokens_do_nothing(smtp_server: Collector) -> Non
     assert by_stranger.status == "quarantined" and "stand in" in by_stranger.detail
     assert not Vote.objects.exists()
     assert Change.objects.get(pk=change.pk).state == "approval"
+
+
+def test_an_expired_token_or_a_reply_without_a_decision_does_nothing(
+    smtp_server: Collector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    change, _member, token_line = _asked(smtp_server)
+    undecided = _reply("Looks fine to me", token_line)
+    assert undecided.status == "quarantined" and "APPROVE or REJECT" in undecided.detail
+    monkeypatch.setattr(approvals, "TOKEN_MAX_AGE", -1)  # every token is past its age
+    expired = _reply("APPROVE", token_line)
+    assert expired.status == "quarantined" and "expired" in expired.detail
+    assert not Vote.objects.exists()
+    assert Change.objects.get(pk=change.pk).state == "approval"
