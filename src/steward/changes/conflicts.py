@@ -193,7 +193,9 @@ def _walk(
         sql = _conflict_sql(len(ci_ids))
         params: list[Any] = [*ci_ids, hops]
     else:  # no CI: only the freezes for everything or for the change's service apply
-        sql = _conflict_sql(1).replace("VALUES (CAST(%s AS BIGINT))", "SELECT NULL WHERE 1 = 0")
+        sql = _conflict_sql(1).replace(
+            "VALUES (CAST(%s AS BIGINT))", "SELECT CAST(NULL AS BIGINT) WHERE 1 = 0"
+        )
         params = [hops]
     params += [
         _db_time(end),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from steward.changes.models import Change, ChangeTemplate
+from steward.changes.models import Change
 from steward.changes.models_schedule import BlackoutWindow, MaintenanceWindow, WindowKind
 from steward.changes.schedule import services
 from steward.changes.tests.factories import make_change
@@ -79,9 +79,3 @@ def blackout(**overrides: Any) -> BlackoutWindow:
     }
     values.update(overrides)
     return services.create_blackout(actor=None, **values)
-
-
-def approved_template(**overrides: Any) -> ChangeTemplate:
-    values: dict[str, Any] = {"name": f"Restart {ChangeTemplate.objects.count() + 1}"}
-    values.update(overrides)
-    return ChangeTemplate.objects.create(is_approved=True, **values)

@@ -9,20 +9,19 @@ import pytest
 
 from steward.accounts.tests.factories import make_agent
 from steward.changes import conflicts
-from steward.changes.choices import ChangeType
+from steward.changes.models import Change
 from steward.changes.models_schedule import ConflictAction, ConflictKind, ConflictOverride
-from steward.changes.schedule import services
-from steward.changes.tests.factories import make_change, make_change_manager
+from steward.changes.schedule import hooks, services
+from steward.changes.tests.factories import make_change, make_change_manager, make_template
 from steward.changes.tests.schedule_factories import (
     Shop,
-    approved_template,
     at,
     blackout,
     close,
     planned,
     weekly_window,
 )
-from steward.core import workflow
+from steward.cmdb.tests.factories import make_service
 from steward.core.errors import Forbidden, RuleViolation
 from steward.core.models import AuditEntry
 
@@ -200,55 +199,85 @@ def test_check_schedule_refuses_blocking_conflicts_until_overridden_with_a_reaso
 
 
 def test_scheduling_a_standard_change_with_a_blocking_conflict_is_refused() -> None:
-    # given a change on srv-01 and a standard change from an approved template
+    from steward.changes import services as changes
+
+    # given a change on srv-01 and an approved standard-change template
     shop = Shop()
     planned(shop.server, start=1, end=3)
-    mine = make_change(
-        configuration_item=shop.server,
-        change_type=ChangeType.STANDARD,
-        template=approved_template(),
-    )
-    window = {"planned_start": at(2), "planned_end": at(4)}
-    # when it is scheduled into the busy period / then refused, nothing changed
+    template = make_template()
+    manager = make_change_manager()
+    count = Change.objects.count()
+    # when a standard change (raised straight into *scheduled*) is planned into the busy period
     with pytest.raises(RuleViolation) as refused:
-        workflow.transition(mine, to="scheduled", actor=None, values=window)
+        changes.open_standard_change(
+            actor=None,
+            template=template,
+            planned_start=at(2),
+            planned_end=at(4),
+            configuration_item=shop.server,
+            requester=manager,
+        )
+    # then it is refused, and nothing was raised
     assert "blocking conflicts" in str(refused.value)
-    mine.refresh_from_db()
-    assert (mine.state, mine.planned_start) == ("new", None)
-    # once overridden for that period, it is scheduled
-    conflicts.check_schedule(
-        actor=None, change=mine, start=at(2), end=at(4), override_reason="Approved by CAB chair"
+    assert Change.objects.count() == count
+    # at a free time it is scheduled
+    done = changes.open_standard_change(
+        actor=None,
+        template=template,
+        planned_start=at(3),
+        planned_end=at(5),
+        configuration_item=shop.server,
+        requester=manager,
     )
-    done = workflow.transition(mine, to="scheduled", actor=None, values=window)
     assert done.state == "scheduled"
 
 
+def test_the_guard_lets_an_overridden_period_through() -> None:
+    # given a change whose period has a blocking conflict
+    shop = Shop()
+    planned(shop.server, start=1, end=3)
+    mine = planned(shop.server, start=2, end=4)
+    assert "blocking conflicts" in (hooks.schedule_clear(mine, None) or "")
+    # once overridden for exactly that period, the guard allows it
+    conflicts.check_schedule(
+        actor=None, change=mine, start=at(2), end=at(4), override_reason="Approved by CAB chair"
+    )
+    assert hooks.schedule_clear(mine, None) is None
+
+
 def test_moving_a_scheduled_change_into_a_conflict_is_rolled_back() -> None:
-    from django.db import transaction
+    from steward.changes import services as changes
 
-    from steward.core import audit
-
-    # given a scheduled change clear of conflicts
+    # given a scheduled standard change clear of conflicts, and another change later
     shop = Shop()
     planned(shop.server, start=10, end=12)
-    mine = make_change(
+    manager = make_change_manager()
+    mine = changes.open_standard_change(
+        actor=None,
+        template=make_template(),
+        planned_start=at(1),
+        planned_end=at(2),
         configuration_item=shop.server,
-        change_type=ChangeType.STANDARD,
-        template=approved_template(),
+        requester=manager,
     )
-    mine = workflow.transition(
-        mine, to="scheduled", actor=None, values={"planned_start": at(1), "planned_end": at(2)}
-    )
-    # when some service moves its period into the other change's and audits it
-    with pytest.raises(RuleViolation), transaction.atomic():
-        mine.planned_start, mine.planned_end = at(11), at(13)
-        mine.save(update_fields=["planned_start", "planned_end"])
-        audit.record(
-            actor=None,
-            action="change.updated",
-            obj=mine,
-            changes={"planned_start": [at(1), at(11)], "planned_end": [at(2), at(13)]},
-        )
-    # then the write is rolled back
+    # when its period is moved into the other change's (the change app's own edit service)
+    with pytest.raises(RuleViolation) as refused:
+        changes.update_change(actor=None, change=mine, planned_start=at(11), planned_end=at(13))
+    # then the edit is refused and rolled back
+    assert "blocking conflicts" in str(refused.value)
     mine.refresh_from_db()
-    assert mine.planned_start == at(1)
+    assert (mine.planned_start, mine.planned_end) == (at(1), at(2))
+    # a free period is fine
+    moved = changes.update_change(actor=None, change=mine, planned_start=at(5), planned_end=at(6))
+    assert moved.planned_start == at(5)
+
+
+def test_a_change_without_cis_meets_only_the_global_and_its_services_freezes() -> None:
+    service = make_service(name="Mail")
+    everyone = blackout(name="Everyone")
+    mail = blackout(name="Mail freeze", service=service)
+    blackout(name="Elsewhere", service=make_service())
+    mine = make_change(service=service)
+    found = conflicts.detect(mine, at(1), at(2))
+    assert sorted(c.blackout_id for c in found) == sorted([everyone.pk, mail.pk])
+    assert conflicts.detect(make_change(), at(100), at(101)) == []
