@@ -23,6 +23,8 @@ steward sla sweep [--at T] | replay NUMBER | explain NUMBER   service level cloc
 steward cmdb library             install the CMDB's default classes and relationship types
 steward cmdb impact CI [--upstream] [--depth N] [--json]   impact analysis from a CI
 steward cmdb import FILE [--dry-run] [--apply-valid] [--as EMAIL]   reconcile CIs from CSV/JSON
+steward changes conflicts NUMBER [--start T --end T] [--hops N] [--json]
+                                 a change's schedule conflicts (exit 1 if one blocks)
 steward knowledge reindex | search QUERY [--limit N] | due [--json]
                                  the knowledge base: rebuild its index, search it, reviews due
 steward problems detect [--window DAYS] [--threshold N] [--json]
@@ -58,6 +60,7 @@ SUBCOMMANDS = {
     "knowledge": "knowledge",
     "problems": "problems",
     "dml": "dml",
+    "changes": "changes",
 }
 
 

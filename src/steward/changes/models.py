@@ -204,6 +204,9 @@ class Change(Ticket):
         ordering = ["-opened_at", "-id"]
         indexes = [
             models.Index(fields=["planned_start", "planned_end"], name="change_planned_window"),
+            # Periods that end after a given instant (the calendar's "overlaps this month"
+            # when years of past changes lie before it): an index range scan.
+            models.Index(fields=["planned_end", "planned_start"], name="change_planned_end"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -503,3 +506,6 @@ class CabMeeting(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("changes:meeting_detail", args=[self.pk])
+
+
+from steward.changes.models_schedule import *  # noqa: E402,F401,F403  (the schedule's models)

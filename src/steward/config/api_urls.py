@@ -6,6 +6,8 @@ from rest_framework.routers import DefaultRouter
 from steward.accounts.api.urls import register as register_accounts
 from steward.changes.api.urls import register as register_changes
 from steward.changes.api.urls import urlpatterns as change_paths
+from steward.changes.schedule.api import register as register_change_schedule
+from steward.changes.schedule.api import urlpatterns as change_schedule_paths
 from steward.cmdb.api.urls import register as register_cmdb
 from steward.cmdb.api.urls import urlpatterns as cmdb_paths
 from steward.config import openapi  # noqa: F401  (registers the schema extensions)
@@ -31,6 +33,7 @@ register_cmdb(router)
 register_tickets(router)
 register_incidents(router)
 register_problems(router)
+register_change_schedule(router)
 register_changes(router)
 register_knowledge(router)
 register_releases(router)
@@ -47,5 +50,6 @@ urlpatterns = [
     *cmdb_paths,
     *governance_paths,
     *export_paths,
+    *change_schedule_paths,
     *change_paths,
 ]

@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "steward.incidents",
     "steward.problems",
     "steward.changes",
+    "steward.changes.schedule",
     "steward.knowledge",
     "steward.releases",
     "steward.servicedesk",
@@ -296,6 +297,9 @@ SPECTACULAR_SETTINGS = {
         "ChangeTypeEnum": "steward.changes.choices.ChangeType",
         "RiskClassEnum": "steward.changes.choices.RiskClass",
         "OutcomeEnum": "steward.changes.choices.Outcome",
+        "ConflictActionEnum": "steward.changes.models_schedule.ConflictAction",
+        "ConflictKindEnum": "steward.changes.models_schedule.ConflictKind",
+        "WindowKindEnum": "steward.changes.models_schedule.WindowKind",
     },
 }
 

@@ -15,6 +15,8 @@ urlpatterns = [
     path("service-levels/", include("steward.sla.urls")),
     path("interactions/", include(incident_urls.interaction_patterns)),
     path("problems/", include("steward.problems.urls")),
+    # Before changes/: its <number>/ page would take "schedule/".
+    path("changes/schedule/", include("steward.changes.schedule_urls")),
     path("changes/", include("steward.changes.urls")),
     path("knowledge/", include("steward.knowledge.urls")),
     path("releases/", include("steward.releases.urls")),
