@@ -18,6 +18,9 @@ steward cmdb impact CI [--upstream] [--depth N] [--json]   impact analysis from 
 steward cmdb import FILE [--dry-run] [--apply-valid] [--as EMAIL]   reconcile CIs from CSV/JSON
 steward knowledge reindex | search QUERY [--limit N] | due [--json]
                                  the knowledge base: rebuild its index, search it, reviews due
+steward import SOURCE FILE [--tz Z] [--quiet] [--json] [--stop-after N]
+                                 import a public event log with its history: sources
+                                 servicenow-incidents, bpic2013, bpic2014-changes
 steward manage <django command>  any Django management command
 """
 
@@ -43,6 +46,7 @@ SUBCOMMANDS = {
     "sla": "sla",
     "cmdb": "cmdb",
     "knowledge": "knowledge",
+    "import": "importlog",
 }
 
 
