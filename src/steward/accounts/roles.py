@@ -216,6 +216,7 @@ def sync_after_migrate(sender: Any, **kwargs: Any) -> None:
     """Sync once per migrate, after the last app has created its permissions."""
     from django.apps import apps
 
-    last = list(apps.get_app_configs())[-1]
+    # Django sends post_migrate only for apps with models: the last of those.
+    last = [config for config in apps.get_app_configs() if config.models_module is not None][-1]
     if sender is last:
         sync_roles()

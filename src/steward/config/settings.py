@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "steward.sla",
     "steward.incidents",
     "steward.problems",
+    "steward.changes",
     "steward.knowledge",
     "steward.servicedesk",
     "steward.interop",
@@ -290,6 +291,9 @@ SPECTACULAR_SETTINGS = {
         "ImpactDirectionEnum": "steward.cmdb.choices.ImpactDirection",
         "AssignmentRuleMethodEnum": "steward.incidents.choices.AssignmentRuleMethod",
         "RcaMethodEnum": "steward.problems.choices.RcaMethod",
+        "ChangeTypeEnum": "steward.changes.choices.ChangeType",
+        "RiskClassEnum": "steward.changes.choices.RiskClass",
+        "OutcomeEnum": "steward.changes.choices.Outcome",
     },
 }
 

@@ -24,6 +24,7 @@ APPS = (
     "sla",
     "incidents",
     "problems",
+    "changes",
     "knowledge",
     "servicedesk",
 )

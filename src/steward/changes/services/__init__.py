@@ -1,0 +1,1 @@
+"""Every write to changes. Actor first, one transaction, audited."""
