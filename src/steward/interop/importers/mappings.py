@@ -10,6 +10,7 @@ required.
 
 from __future__ import annotations
 
+from steward.changes.choices import ChangeState, ChangeType, RiskClass
 from steward.incidents.choices import (
     IncidentContactType,
     IncidentHoldReason,
@@ -151,3 +152,38 @@ BPIC2013_IMPACT: dict[str, tuple[int, int]] = {
 
 #: The support-line suffix of a VINST team name ("V5 3rd"); no suffix is the 1st line.
 BPIC2013_SUPPORT_LINES: dict[str, int] = {"2nd": 2, "3rd": 3}
+
+# --- BPI Challenge 2014 (Rabobank, change records per CI) ------------------------------------
+
+BPIC2014 = {
+    #: XES timestamps carry their offset; this zone is used only for values without.
+    "time_zone": "Europe/Amsterdam",
+}
+
+#: "Change Type" without its number ("Standard Change Type 25" -> "Standard Change Type").
+#: An emergency change (``Emergency Change`` true) is an emergency change whatever its type.
+BPIC2014_CHANGE_TYPES: Table = {
+    "Standard Change Type": ChangeType.STANDARD,
+    "Standard Activity Type": ChangeType.STANDARD,
+    "Release Type": ChangeType.NORMAL,
+    "Master Change": ChangeType.NORMAL,
+    "Master Change Roadmap": ChangeType.NORMAL,
+    "Change Component": ChangeType.NORMAL,
+    None: ChangeType.NORMAL,
+}
+
+BPIC2014_RISK: Table = {
+    "Minor Change": RiskClass.LOW,
+    "Business Change": RiskClass.MODERATE,
+    "Major Business Change": RiskClass.HIGH,
+}
+
+#: Where a change record ends: implemented (it has an ``Actual Start``) or not. The source
+#: records no outcome, so none is set.
+BPIC2014_END_STATES: dict[str, str] = {
+    "implemented": ChangeState.CLOSED,
+    "not_implemented": ChangeState.CANCELLED,
+}
+
+#: ``CI Type (aff)`` -> the CMDB class code the CI gets ("bpic2014-<type>" is made on use).
+BPIC2014_CI_TYPE_PREFIX = "bpic2014-"

@@ -239,14 +239,12 @@ class Refs:
 
     # --- configuration items ------------------------------------------------------------------
 
-    def ci_type(self, code: str, name: str) -> CIType:
+    def ci_type(self, code: str, name: str, kind: str = CITypeKind.COMPONENT) -> CIType:
         if code not in self._ci_types:
             with transaction.atomic(durable=False):
                 self._ci_types[code] = CIType.objects.filter(
                     code=code
-                ).first() or ci_classes.create_ci_type(
-                    actor=None, code=code, name=name, kind=CITypeKind.COMPONENT
-                )
+                ).first() or ci_classes.create_ci_type(actor=None, code=code, name=name, kind=kind)
         return self._ci_types[code]
 
     def ci(self, external: str, *, type_code: str, type_name: str, **values: Any) -> int:
@@ -259,6 +257,48 @@ class Refs:
                 actor=None, name=external[:200], ci_type=ci_type, source="import", **values
             )
             return self._remember("ci", external, item)
+
+    def cis(self, wanted: dict[str, tuple[CIType, str]]) -> None:
+        """Make every CI of ``wanted`` (name -> class, description) not made yet, in bulk:
+        the row and the ``ci.created`` entry ``cmdb.services.create_ci`` writes."""
+        missing = {name: spec for name, spec in wanted.items() if self.known("ci", name) is None}
+        if not missing:
+            return
+        fresh = [
+            ConfigurationItem(
+                name=name.removeprefix("service:")[:200],
+                ci_type=ci_type,
+                description=description,
+                attribute_sources={},
+            )
+            for name, (ci_type, description) in missing.items()
+        ]
+        ConfigurationItem.objects.bulk_create(fresh)
+        audit.record_many(
+            {
+                "actor": None,
+                "action": "ci.created",
+                "obj": item,
+                "changes": audit.diff(
+                    {}, {**audit.snapshot(item, ci_items.PLAIN_FIELDS), "customers": []}
+                ),
+            }
+            for item in fresh
+        )
+        ImportedRecord.objects.bulk_create(
+            ImportedRecord(
+                source=self.source,
+                kind="ci",
+                external_id=name[:200],
+                object_type=ConfigurationItem._meta.label_lower,
+                object_id=str(item.pk),
+                run_id=self.run_id,
+            )
+            for name, item in zip(missing, fresh, strict=True)
+        )
+        for name, item in zip(missing, fresh, strict=True):
+            self._ids[("ci", name)] = int(item.pk)
+        self.created["ci"] = self.created.get("ci", 0) + len(fresh)
 
     def ci_pk(self, external: str) -> int | None:
         return self.known("ci", external)
