@@ -10,6 +10,7 @@ from steward.config import openapi  # noqa: F401  (registers the schema extensio
 from steward.core.api.profile import ProcessProfileView
 from steward.incidents.api.urls import register as register_incidents
 from steward.incidents.api.urls import urlpatterns as incident_paths
+from steward.interop.api.urls import register as register_interop
 from steward.knowledge.api.urls import register as register_knowledge
 from steward.problems.api.urls import register as register_problems
 from steward.servicedesk.api.inbound import register as register_mail_in
@@ -31,6 +32,7 @@ register_notifications(router)
 register_servicedesk(router)
 register_mail_in(router)
 register_sla(router)
+register_interop(router)
 
 urlpatterns = [
     *router.urls,

@@ -19,6 +19,7 @@ urlpatterns = [
     path("notifications/", include("steward.servicedesk.notify.urls")),
     path("portal/", include("steward.servicedesk.portal_urls")),
     path("servicedesk/", include("steward.servicedesk.urls")),
+    path("imports/", include("steward.interop.urls")),
     path("api/v1/", include("steward.config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
