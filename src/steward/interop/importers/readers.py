@@ -62,6 +62,18 @@ def open_binary(path: Path) -> IO[bytes]:
     return path.open("rb")
 
 
+class _Chunked:
+    """Hands the XML parser at most ``size`` bytes per read, so events come as the file is
+    read (and a damaged end is met only after the whole cases before it)."""
+
+    def __init__(self, raw: IO[bytes], size: int = 1 << 16) -> None:
+        self.raw = raw
+        self.size = size
+
+    def read(self, n: int = -1) -> bytes:
+        return self.raw.read(self.size if n < 0 else min(n, self.size))
+
+
 _EOF_ERRORS = (EOFError, lzma.LZMAError, zlib.error, gzip.BadGzipFile)
 
 
@@ -177,7 +189,7 @@ def xes_log_attributes(path: Path) -> dict[str, Any]:
     values: dict[str, Any] = {}
     try:
         with open_binary(path) as raw:
-            for _event, element in etree.iterparse(raw, events=("start",)):
+            for _event, element in etree.iterparse(_Chunked(raw), events=("start",)):
                 tag = element.tag.removeprefix(XES_NS)
                 if tag == "trace":
                     break
@@ -204,7 +216,7 @@ def xes_traces(path: Path) -> Iterator[XesTrace]:
     current: XesTrace | None = None
     try:
         with open_binary(path) as raw:
-            for action, element in etree.iterparse(raw, events=("start", "end")):
+            for action, element in etree.iterparse(_Chunked(raw), events=("start", "end")):
                 tag = element.tag.removeprefix(XES_NS)
                 line = element.sourceline or line
                 if action == "start":

@@ -196,9 +196,10 @@ def test_unmapped_and_placeholder_values_are_reported_with_their_first_line(
     assert unmapped[("incident_state", "-100")]["first_line"] == 13
     assert unmapped[("caller_id", "?")]["first_line"] == 12
     warnings = outcome.run.summary["warnings"]
-    assert {
-        k: v for k, v in warnings[1].items() if k != "message"
-    } == {"line": 13, "case": "INC0000103"}
+    assert {k: v for k, v in warnings[1].items() if k != "message"} == {
+        "line": 13,
+        "case": "INC0000103",
+    }
     assert warnings[0]["line"] == 8 and "Duplicate event" in warnings[0]["message"]
     # and the raw value stays on the record
     incident = Incident.objects.get(number="INC0000103")
