@@ -7,11 +7,34 @@ from rest_framework import serializers
 from steward.interop.models import ImportRun
 
 
+class UnmappedValueSerializer(serializers.Serializer[dict[str, object]]):
+    column = serializers.CharField()
+    value = serializers.CharField()
+    count = serializers.IntegerField()
+    first_line = serializers.IntegerField(allow_null=True)
+
+
+class LineNoteSerializer(serializers.Serializer[dict[str, object]]):
+    line = serializers.IntegerField(allow_null=True)
+    case = serializers.CharField(allow_blank=True)
+    message = serializers.CharField()
+
+
+class ImportSummarySerializer(serializers.Serializer[dict[str, object]]):
+    """What a run did: counts by name, unmapped values, errors and warnings with lines."""
+
+    counts = serializers.DictField(child=serializers.IntegerField())
+    unmapped = UnmappedValueSerializer(many=True)
+    errors = LineNoteSerializer(many=True)  # type: ignore[assignment]  # a field, popped by DRF
+    warnings = LineNoteSerializer(many=True)
+
+    def to_representation(self, instance: dict[str, object]) -> dict[str, object]:
+        filled = {"counts": {}, "unmapped": [], "errors": [], "warnings": [], **instance}
+        return dict(super().to_representation(filled))
+
+
 class ImportRunSerializer(serializers.ModelSerializer[ImportRun]):
-    counts = serializers.DictField(child=serializers.IntegerField(), read_only=True)
-    unmapped = serializers.ListField(child=serializers.DictField(), read_only=True)
-    errors = serializers.ListField(child=serializers.DictField(), read_only=True)
-    warnings = serializers.SerializerMethodField()
+    summary = ImportSummarySerializer(read_only=True)
 
     class Meta:
         model = ImportRun
@@ -28,13 +51,6 @@ class ImportRunSerializer(serializers.ModelSerializer[ImportRun]):
             "cases_committed",
             "last_case",
             "resumed",
-            "counts",
-            "unmapped",
-            "errors",
-            "warnings",
+            "summary",
         ]
         read_only_fields = fields
-
-    def get_warnings(self, run: ImportRun) -> list[dict[str, object]]:
-        value = run.summary.get("warnings", [])
-        return value if isinstance(value, list) else []

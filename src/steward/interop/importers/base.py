@@ -216,7 +216,7 @@ def run_import(
     refs = importer.refs = Refs(source, run_id=run.pk)
     skip = run.cases_committed
     kind = _kind_of(source)
-    state = {"position": skip, "handled": 0, "last_case": run.last_case}
+    state: dict[str, Any] = {"position": skip, "handled": 0, "last_case": run.last_case}
     chunk: list[Case] = []
     bar = _progress(quiet)
 

@@ -103,7 +103,7 @@ class Draft:
         values = dict(values or {})
         model = obj._meta.model
         flow = self.flow
-        current = str(obj.state)  # type: ignore[attr-defined]
+        current = str(obj.state)
         target = flow.state(state)
         if target is None:
             raise ValueError(f"unknown state {state!r}")
@@ -142,7 +142,8 @@ class Draft:
         names = tuple(values)
         before = audit.snapshot(obj, names)
         for name, value in values.items():
-            setattr(obj, obj._meta.get_field(name).attname, value)  # relations: by id
+            field = obj._meta.get_field(name)
+            setattr(obj, getattr(field, "attname", name), value)  # relations: by id
         changed = audit.diff(before, audit.snapshot(obj, names))
         if not changed:
             return

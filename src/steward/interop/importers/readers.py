@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 XES_NS = "{http://www.xes-standard.org/}"
 
@@ -58,7 +58,7 @@ def open_binary(path: Path) -> IO[bytes]:
     if kind == "xz":
         return lzma.open(path, "rb")
     if kind == "gzip":
-        return gzip.open(path, "rb")
+        return cast(IO[bytes], gzip.open(path, "rb"))
     return path.open("rb")
 
 

@@ -139,10 +139,10 @@ class Refs:
         by_email = {p.email: p for p in fresh}
         links = []
         for name, (_organisation, staff) in missing.items():
-            person = by_email.get(emails[name])
-            if person is not None:
+            made = by_email.get(emails[name])
+            if made is not None:
                 code = RoleCode.AGENT if staff else RoleCode.REQUESTER
-                links.append(Person.roles.through(person_id=person.pk, role_id=roles[code]))
+                links.append(Person.roles.through(person_id=made.pk, role_id=roles[code]))
         Person.roles.through.objects.bulk_create(links)
         audit.record_many(
             {

@@ -34,10 +34,10 @@ def _numbers(drafts: Sequence[Draft]) -> None:
     seen: set[str] = set()
     kept: dict[str, int] = {}
     for draft in drafts:
-        model = draft.obj._meta.model
+        model: Any = draft.obj._meta.model
         number = draft.wanted_number
         if not number or number in taken or number in seen:
-            number = numbering.next_number(model.sequence_name, model.number_prefix)  # type: ignore[attr-defined]
+            number = numbering.next_number(model.sequence_name, model.number_prefix)
         elif (
             number.startswith(model.number_prefix) and number[len(model.number_prefix) :].isdigit()
         ):

@@ -57,10 +57,11 @@ def test_the_api_shows_the_summary_and_refuses_writes() -> None:
     client = APIClient()
     client.force_authenticate(make_admin())
     body = client.get(reverse("import-run-detail", args=[run.pk])).json()
-    assert body["counts"] == {"incidents_created": 2, "errors": 1}
-    assert body["unmapped"][0]["first_line"] == 12
-    assert body["errors"][0] == {"line": 40, "case": "INC0000103", "message": "Invalid values"}
-    assert body["warnings"][0]["line"] == 8
+    summary = body["summary"]
+    assert summary["counts"] == {"incidents_created": 2, "errors": 1}
+    assert summary["unmapped"][0]["first_line"] == 12
+    assert summary["errors"][0] == {"line": 40, "case": "INC0000103", "message": "Invalid values"}
+    assert summary["warnings"][0]["line"] == 8
     # importing is a CLI action: no writes through the API
     assert client.post(reverse("import-run-list"), {}, format="json").status_code == 405
     assert client.delete(reverse("import-run-detail", args=[run.pk])).status_code == 405
