@@ -27,6 +27,7 @@ APPS = (
     "changes",
     "knowledge",
     "servicedesk",
+    "interop",
 )
 
 
