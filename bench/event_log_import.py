@@ -101,6 +101,8 @@ def run(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
                 try:
                     env = site.server_environment(database_url=url, data_dir=data_dir)
                     env.pop("STEWARD_SMTP_URL", None)
+                    # this checkout's code, also when the virtualenv was installed from another
+                    env["PYTHONPATH"] = os.pathsep.join((str(site.ROOT / "src"), env["PYTHONPATH"]))
                     _migrate(env)
                     for source, name in DATASETS[dataset]:
                         path = data / name
