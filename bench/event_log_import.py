@@ -6,9 +6,10 @@
 Each import runs ``steward import`` in a child process on a freshly migrated database (a
 SQLite file in a temporary directory, or the PostgreSQL database ``steward_bench_importers``,
 dropped and created), as production runs it (``STEWARD_ENV=production``, mail on). The
-figures: wall-clock seconds of the import (migration excluded), its peak resident memory
-(``ru_maxrss`` of the child, from ``os.wait4``), the cases and events it wrote, and the same
-for a second run of the same file (which must add nothing).
+figures: wall-clock seconds of the import (migration excluded), the child's CPU seconds
+(user + system: the figure that does not depend on what else the machine runs) and its
+peak resident memory (``ru_maxrss``; both from ``os.wait4``), the cases and events it
+wrote, and the same for a second run of the same file (which must add nothing).
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ def _import(source: str, path: Path, env: dict[str, str], work: Path) -> dict[st
     counts = summary.get("counts", {})
     return {
         "seconds": round(seconds, 1),
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
         "peak_rss_mib": usage.ru_maxrss // 1024,
         "status": summary["status"],
         "cases": summary["cases"],

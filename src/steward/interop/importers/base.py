@@ -12,6 +12,7 @@ the database, its cases are retried one by one so only the bad one is left out.
 
 from __future__ import annotations
 
+import copy
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -223,6 +224,7 @@ def run_import(
     def flush() -> None:
         if not chunk:
             return
+        before = copy.deepcopy(report)
         try:
             with transaction.atomic():
                 importer.prefetch(chunk)
@@ -234,7 +236,9 @@ def run_import(
                 _save_progress(
                     run, report, position=int(state["position"]), last_case=chunk[-1].external_id
                 )
-        except BaseException:
+        except BaseException:  # the batch is rolled back: so is what it counted and made
+            report.counts, report.unmapped = before.counts, before.unmapped
+            report.errors, report.warnings = before.errors, before.warnings
             refs.reload()
             raise
         refs.created.clear()

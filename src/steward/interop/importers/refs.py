@@ -26,6 +26,7 @@ from steward.cmdb.services import items as ci_items
 from steward.core import audit
 from steward.incidents.models import Category
 from steward.incidents.services import categories
+from steward.incidents.services.categories import CATEGORY_FIELDS
 from steward.interop.models import ImportedRecord
 
 #: Imported people cannot sign in (no password) and their addresses go nowhere.
@@ -55,7 +56,8 @@ class Refs:
             ).values_list("kind", "external_id", "object_id")
         }
         self._people: dict[int, Person] = {}
-        self._members: set[tuple[int, int]] = set()
+        self._member_cache: set[tuple[int, int]] | None = None
+        self._teams: dict[int, Team] = {}
         self._ci_types: dict[str, CIType] = {}
 
     # --- bookkeeping --------------------------------------------------------------------------
@@ -209,16 +211,80 @@ class Refs:
 
     def membership(self, team: int, person: int) -> None:
         """``person`` works in ``team`` (as the source shows them assigned there)."""
-        if (team, person) in self._members:
-            return
-        if not TeamMembership.objects.filter(team_id=team, person_id=person).exists():
-            accounts.add_team_member(
-                actor=None, team=Team.objects.get(pk=team), person=Person.objects.get(pk=person)
+        if self._member_cache is None:  # the memberships of this source's teams, read once
+            teams = [pk for (kind, _), pk in self._ids.items() if kind == "team"]
+            self._member_cache = set(
+                TeamMembership.objects.filter(team_id__in=teams).values_list("team_id", "person_id")
             )
-            self.created["membership"] = self.created.get("membership", 0) + 1
-        self._members.add((team, person))
+        if (team, person) in self._member_cache:
+            return
+        if team not in self._teams:
+            self._teams[team] = Team.objects.get(pk=team)
+        accounts.add_team_member(actor=None, team=self._teams[team], person=Person(pk=person))
+        self.created["membership"] = self.created.get("membership", 0) + 1
+        self._member_cache.add((team, person))
 
     # --- incident categories ------------------------------------------------------------------
+
+    def categories(self, pairs: set[tuple[str, str]]) -> None:
+        """Make the categories and subcategories of ``pairs`` (category, subcategory or "")
+        not made yet, in bulk: the rows and the ``category.created`` entries
+        ``incidents.services.create_category`` writes (parents first)."""
+        roots = {name for name, _ in pairs if self.known("category", name) is None}
+        self._bulk_categories({name: None for name in roots})
+        wanted: dict[str, tuple[str, int]] = {}
+        for name, sub in pairs:
+            parent = self.known("category", name)
+            if sub and parent is not None and self.known("category", f"{parent}/{sub}") is None:
+                wanted[f"{parent}/{sub}"] = (sub, parent)
+        children: dict[str, int | None] = {key: parent for key, (_, parent) in wanted.items()}
+        self._bulk_categories(children, names={key: sub for key, (sub, _) in wanted.items()})
+
+    def _bulk_categories(
+        self, wanted: dict[str, int | None], *, names: dict[str, str] | None = None
+    ) -> None:
+        if not wanted:
+            return
+        existing = {
+            (parent, name): pk
+            for pk, parent, name in Category.objects.filter(
+                name__in=[(names or {}).get(k, k) for k in wanted]
+            ).values_list("pk", "parent_id", "name")
+        }
+        fresh: dict[str, Category] = {}
+        found: dict[str, int] = {}
+        for key, parent in wanted.items():
+            name = (names or {}).get(key, key).strip()
+            if (parent, name) in existing:
+                found[key] = existing[(parent, name)]
+                continue
+            suffix = _slug(name, 30)
+            code = f"{self.tag}-{parent}-{suffix}" if parent else f"{self.tag}-{suffix}"
+            fresh[key] = Category(name=name, code=code[:50], parent_id=parent)
+        Category.objects.bulk_create(fresh.values())
+        audit.record_many(
+            {
+                "actor": None,
+                "action": "category.created",
+                "obj": category,
+                "changes": audit.diff({}, audit.snapshot(category, CATEGORY_FIELDS)),
+            }
+            for category in fresh.values()
+        )
+        made = {**found, **{key: int(category.pk) for key, category in fresh.items()}}
+        ImportedRecord.objects.bulk_create(
+            ImportedRecord(
+                source=self.source,
+                kind="category",
+                external_id=key[:200],
+                object_type=Category._meta.label_lower,
+                object_id=str(pk),
+                run_id=self.run_id,
+            )
+            for key, pk in made.items()
+        )
+        self._ids.update({("category", key): pk for key, pk in made.items()})
+        self.created["category"] = self.created.get("category", 0) + len(made)
 
     def category(self, name: str, *, parent: int | None = None) -> int:
         external = f"{parent}/{name}" if parent else name

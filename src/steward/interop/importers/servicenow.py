@@ -139,6 +139,14 @@ class ServiceNowImporter(Importer):
                 if _given(caller) and caller not in wanted:
                     wanted[caller] = (self.organisation, False)
         self.refs.people(wanted)
+        self.refs.categories(
+            {
+                (_given(row.values["category"]), _given(row.values["subcategory"]))
+                for case in cases
+                for row in case.events
+                if _given(row.values["category"])
+            }
+        )
 
     # --- one incident -----------------------------------------------------------------------
 
