@@ -245,7 +245,7 @@ class Refs:
     ) -> None:
         if not wanted:
             return
-        existing = {
+        existing: dict[tuple[int | None, str], int] = {
             (parent, name): pk
             for pk, parent, name in Category.objects.filter(
                 name__in=[(names or {}).get(k, k) for k in wanted]
