@@ -9,6 +9,7 @@ records the next run reuses.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -104,6 +105,8 @@ class Refs:
             return found
         with transaction.atomic(durable=False):
             email = self._email(external)
+            if Person.objects.filter(email=email).exists():
+                email = self._email(external, distinct=True)
             person = Person.objects.filter(email=email).first() or accounts.create_person(
                 actor=None,
                 email=email,
@@ -123,7 +126,13 @@ class Refs:
         }
         if not missing:
             return
-        emails = {name: self._email(name) for name in missing}
+        plain = {name: self._email(name) for name in missing}
+        taken = set(Person.objects.filter(email__in=plain.values()).values_list("email", flat=True))
+        emails: dict[str, str] = {}
+        for name, email in plain.items():
+            # two names with one slug ("Anne Claire", "Anne-Claire") stay two people
+            clash = email in taken or email in emails.values()
+            emails[name] = self._email(name, distinct=True) if clash else email
         existing = dict(Person.objects.filter(email__in=emails.values()).values_list("email", "pk"))
         fresh: list[Person] = []
         for name, (organisation, _staff) in missing.items():
@@ -179,8 +188,11 @@ class Refs:
         ImportedRecord.objects.bulk_create(records)
         self.created["person"] = self.created.get("person", 0) + len(records)
 
-    def _email(self, external: str) -> str:
-        return f"{_slug(external, 60)}@{self.tag}.{EMAIL_DOMAIN}"
+    def _email(self, external: str, *, distinct: bool = False) -> str:
+        local = _slug(external, 60)
+        if distinct:
+            local = f"{local[:50]}-{hashlib.sha1(external.encode()).hexdigest()[:8]}"
+        return f"{local}@{self.tag}.{EMAIL_DOMAIN}"
 
     def person_obj(self, pk: int) -> Person:
         """A person as the audit log needs it (id and e-mail), read once per run."""

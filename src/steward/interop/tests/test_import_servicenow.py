@@ -367,3 +367,22 @@ def test_real_log_excerpt(tmp_path: Path) -> None:
     assert first.state == "closed"
     assert first.resolved_at == datetime(2016, 2, 29, 8, 53, tzinfo=UTC)
     assert AuditEntry.objects.filter(source="import").count() >= 1999
+
+
+def test_two_names_with_one_slug_stay_two_people(tmp_path: Path) -> None:
+    # given two assignees whose names make the same e-mail slug, in one batch
+    path = write_xz(
+        tmp_path / "slugs.csv.xz",
+        [
+            SN_HEADER,
+            sn_row("INC0000401", "New", "1/3/2016 08:05", assignee="Resolver 9"),
+            sn_row("INC0000402", "New", "1/3/2016 08:05", assignee="Resolver-9"),
+        ],
+    )
+    # when they are imported
+    _run(path)
+    # then each incident has its own assignee
+    one = Incident.objects.get(number="INC0000401").assignee
+    two = Incident.objects.get(number="INC0000402").assignee
+    assert one is not None and two is not None and one.pk != two.pk
+    assert {one.full_name, two.full_name} == {"Resolver 9", "Resolver-9"}
