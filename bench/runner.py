@@ -30,6 +30,7 @@ from typing import Any
 from bench import (
     api_list,
     audit_chain,
+    event_log_import,
     helpdesk_peer,
     mail_ingest,
     ticket_create,
@@ -63,6 +64,7 @@ BENCHMARKS = {
                 audit_chain,
                 mail_ingest,
                 helpdesk_peer,
+                event_log_import,
             )
         ),
     )

@@ -32,6 +32,9 @@ steward problems detect [--window DAYS] [--threshold N] [--json]
 steward dml register PATH --name N --version V --location URI [--licence L] [--as EMAIL]
 steward dml verify PATH [--artefact NAME@VERSION] [--as EMAIL]   exit 1 on mismatch/unknown
 steward dml list [--state S] [--json]   the definitive media library
+steward import SOURCE FILE [--tz Z] [--quiet] [--json] [--stop-after N]
+                                 import a public event log with its history: sources
+                                 servicenow-incidents, bpic2013, bpic2014-changes
 steward manage <django command>  any Django management command
 """
 
@@ -61,6 +64,7 @@ SUBCOMMANDS = {
     "problems": "problems",
     "dml": "dml",
     "changes": "changes",
+    "import": "importlog",
 }
 
 

@@ -15,6 +15,7 @@ from steward.core.api.profile import ProcessProfileView
 from steward.governance.api.urls import urlpatterns as governance_paths
 from steward.incidents.api.urls import register as register_incidents
 from steward.incidents.api.urls import urlpatterns as incident_paths
+from steward.interop.api.urls import register as register_interop
 from steward.interop.exporters.api import urlpatterns as export_paths
 from steward.knowledge.api.urls import register as register_knowledge
 from steward.problems.api.urls import register as register_problems
@@ -41,6 +42,7 @@ register_notifications(router)
 register_servicedesk(router)
 register_mail_in(router)
 register_sla(router)
+register_interop(router)
 
 urlpatterns = [
     *router.urls,

@@ -25,6 +25,7 @@ urlpatterns = [
     path("servicedesk/", include("steward.servicedesk.urls")),
     path("governance/", include("steward.governance.urls")),
     path("exports/", include("steward.interop.exporters.urls")),
+    path("imports/", include("steward.interop.urls")),
     path("api/v1/", include("steward.config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

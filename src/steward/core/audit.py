@@ -116,6 +116,30 @@ def record(
     return entry
 
 
+def historical(
+    *,
+    at: datetime.datetime,
+    actor: Any,
+    action: str,
+    obj: models.Model,
+    changes: Mapping[str, Any] | None = None,
+    object_repr: str | None = None,
+) -> AuditEntry:
+    """An unsaved entry for a change made at ``at`` in the past (a history import replays a
+    ticket's life with these; the caller saves them in bulk). No listener hears it: past
+    changes notify nobody and drive no live clock."""
+    entry = _entry(
+        context.current(),
+        actor=actor,
+        action=action,
+        obj=obj,
+        changes=changes,
+        object_repr=object_repr,
+    )
+    entry.created_at = at
+    return entry
+
+
 def record_many(items: Iterable[Mapping[str, Any]]) -> list[AuditEntry]:
     """Append several entries in one INSERT (each item holds ``record``'s arguments), for a
     task acting on many records at once; the listeners hear each entry, in order."""

@@ -29,6 +29,7 @@ APPS = (
     "releases",
     "servicedesk",
     "governance",
+    "interop",
 )
 
 
