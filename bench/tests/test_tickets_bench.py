@@ -43,6 +43,7 @@ def test_every_benchmark_is_listed(capsys: pytest.CaptureFixture[str]) -> None:
         "audit_chain",
         "mail_ingest",
         "helpdesk_create",
+        "event_log_import",
     ]
 
 
