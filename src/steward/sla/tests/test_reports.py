@@ -37,7 +37,7 @@ def two_met_one_breached(frozen):
     return agent
 
 
-def test_report_counts_met_and_breached_in_one_query(
+def test_report_counts_met_and_breached_in_a_constant_number_of_queries(
     two_met_one_breached, django_assert_max_num_queries
 ) -> None:
     from datetime import date
@@ -45,7 +45,9 @@ def test_report_counts_met_and_breached_in_one_query(
     from steward.sla.services import reports
 
     since, until = reports.day_range(date(2026, 11, 1), date(2026, 11, 30))
-    with django_assert_max_num_queries(4):
+    # a constant: the grouped query (with the percentiles on PostgreSQL; ranked apart on
+    # SQLite), its savepoint, and the names of the agreements and targets found
+    with django_assert_max_num_queries(6):
         rows = reports.compliance(actor=two_met_one_breached, since=since, until=until)
     assert [(r.agreement, r.metric, r.met, r.breached) for r in rows] == [
         ("Gold", "resolution", 2, 1)
