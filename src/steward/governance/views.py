@@ -15,7 +15,7 @@ from steward.core.errors import NotFound, RuleViolation
 from steward.governance import charts
 from steward.governance.forms import KpiForm, PeriodForm
 from steward.governance.models import VIEW_KPIS
-from steward.governance.services import kpis, variants
+from steward.governance.services import kpi_text, kpis, variants
 
 
 def _require(request: HttpRequest) -> Any:
@@ -35,13 +35,13 @@ def _form(request: HttpRequest, form_class: type[PeriodForm]) -> PeriodForm:
 def _display(row: kpis.KpiRow) -> dict[str, Any]:
     return {
         "row": row,
-        "mean": kpis.duration_text(row.mean_resolve_seconds),
-        "median": kpis.duration_text(row.median_resolve_seconds),
-        "fcr": kpis.rate_text(row.first_contact_rate),
-        "reassignment": kpis.rate_text(row.reassignment_rate),
-        "reopen": kpis.rate_text(row.reopen_rate),
-        "sla": kpis.rate_text(row.sla_attainment),
-        "change_success": kpis.rate_text(row.change_success_rate),
+        "mean": kpi_text.duration_text(row.mean_resolve_seconds),
+        "median": kpi_text.duration_text(row.median_resolve_seconds),
+        "fcr": kpi_text.rate_text(row.first_contact_rate),
+        "reassignment": kpi_text.rate_text(row.reassignment_rate),
+        "reopen": kpi_text.rate_text(row.reopen_rate),
+        "sla": kpi_text.rate_text(row.sla_attainment),
+        "change_success": kpi_text.rate_text(row.change_success_rate),
         "spread": ", ".join(f"{n}: {count}" for n, count in row.hand_offs.items()),
     }
 
@@ -75,14 +75,14 @@ def kpi_report(request: HttpRequest) -> HttpResponse:
                         (
                             row.label,
                             row.median_resolve_seconds or 0,
-                            kpis.duration_text(row.median_resolve_seconds),
+                            kpi_text.duration_text(row.median_resolve_seconds),
                         )
                         for row in rows
                     ]
                 ),
                 sla_bars=charts.bars(
                     [
-                        (row.label, row.sla_attainment or 0, kpis.rate_text(row.sla_attainment))
+                        (row.label, row.sla_attainment or 0, kpi_text.rate_text(row.sla_attainment))
                         for row in rows
                     ],
                     scale=1.0,
@@ -91,7 +91,7 @@ def kpi_report(request: HttpRequest) -> HttpResponse:
                     [(t.label, t.count, str(t.count)) for t in report.per_service]
                 ),
                 ci_bars=charts.bars([(t.label, t.count, str(t.count)) for t in report.per_ci]),
-                contact_rate=kpis.rate_text(report.contact_rate),
+                contact_rate=kpi_text.rate_text(report.contact_rate),
             )
     return render(
         request, "governance/kpi_report.html", context, status=200 if form.is_valid() else 400
@@ -113,15 +113,15 @@ def variant_report(request: HttpRequest) -> HttpResponse:
                 {
                     "path": [report.labels.get(code, code) for code in v.states],
                     "variant": v,
-                    "mean": kpis.duration_text(v.mean_seconds),
-                    "median": kpis.duration_text(v.median_seconds),
+                    "mean": kpi_text.duration_text(v.mean_seconds),
+                    "median": kpi_text.duration_text(v.median_seconds),
                 }
                 for v in report.variants
             ],
-            deviation_share=kpis.rate_text(report.deviation_share),
+            deviation_share=kpi_text.rate_text(report.deviation_share),
             share_bars=charts.bars(
                 [
-                    (f"#{i + 1}", v.share, kpis.rate_text(v.share))
+                    (f"#{i + 1}", v.share, kpi_text.rate_text(v.share))
                     for i, v in enumerate(report.variants)
                 ],
                 scale=1.0,

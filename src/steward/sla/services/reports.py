@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from steward.core.errors import Forbidden
 from steward.core.policy import has_model_permission, scope
+from steward.core.spreadsheet import safe_cell
 from steward.sla.choices import ClockState
 from steward.sla.models import SlaClock
 
@@ -278,13 +279,6 @@ CSV_COLUMNS = (
 )
 
 
-def _cell(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula is quoted."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def as_csv(rows: Iterable[ComplianceRow]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
@@ -295,7 +289,7 @@ def as_csv(rows: Iterable[ComplianceRow]) -> str:
         values["met_share"] = "" if share is None else f"{share:.4f}"
         for name in ("average_minutes", "median_minutes", "p90_minutes"):
             values[name] = "" if values[name] is None else values[name]
-        writer.writerow({k: _cell(v) for k, v in values.items()})
+        writer.writerow({k: safe_cell(v) for k, v in values.items()})
     return out.getvalue()
 
 

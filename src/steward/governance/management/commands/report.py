@@ -22,7 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from steward.accounts.models import Team
 from steward.core.errors import RuleViolation
-from steward.governance.services import kpis, variants
+from steward.governance.services import kpi_text, kpis, variants
 from steward.incidents.services import reports
 
 
@@ -90,9 +90,9 @@ class Command(BaseCommand):
         if options["format"] == "json":
             self.stdout.write(json.dumps(report.as_dict(), indent=2))
         elif options["format"] == "csv":
-            self.stdout.write(kpis.as_csv(report), ending="")
+            self.stdout.write(kpi_text.as_csv(report), ending="")
         else:
-            for line in kpis.as_text(report):
+            for line in kpi_text.as_text(report):
                 self.stdout.write(line)
 
     def _variants(self, since: date, until: date, options: dict[str, Any]) -> None:
@@ -105,7 +105,7 @@ class Command(BaseCommand):
         if options["format"] == "json":
             self.stdout.write(json.dumps(report.as_dict(), indent=2))
             return
-        share = kpis.rate_text(report.deviation_share)
+        share = kpi_text.rate_text(report.deviation_share)
         self.stdout.write(
             f"{report.cases} {report.kind}s opened {since} to {until}, "
             f"{report.variant_count} variants; {report.deviating_cases} ({share}) deviate "
@@ -115,8 +115,8 @@ class Command(BaseCommand):
             path = " > ".join(report.labels.get(code, code) for code in variant.states)
             self.stdout.write(
                 f"{variant.count:>7} {variant.share:>6.1%} "
-                f"mean {kpis.duration_text(variant.mean_seconds):>8} "
-                f"median {kpis.duration_text(variant.median_seconds):>8} "
+                f"mean {kpi_text.duration_text(variant.mean_seconds):>8} "
+                f"median {kpi_text.duration_text(variant.median_seconds):>8} "
                 f"{'! ' if variant.deviates else ''}{path}"
             )
         for deviation in report.deviations:
