@@ -12,6 +12,7 @@ the database, its cases are retried one by one so only the bad one is left out.
 
 from __future__ import annotations
 
+import abc
 import copy
 import sys
 from collections.abc import Iterator
@@ -109,7 +110,7 @@ class Report:
         return report
 
 
-class Importer:
+class Importer(abc.ABC):
     """One source. Subclasses read cases and build drafts; the run is shared."""
 
     #: The CLI name (``steward import NAME PATH``).
@@ -123,15 +124,17 @@ class Importer:
         self.refs: Refs | None = None
         self._flows: dict[type[Any], workflow.Workflow] = {}
 
+    @abc.abstractmethod
     def detect(self, path: Path) -> str:
         """The source this file is (an ``ImportSource``); ``ReadError`` if it is none of ours."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def cases(self, path: Path, source: str) -> Iterator[Case]:
-        raise NotImplementedError
+        """The file's cases, whole, in file order (streamed)."""
 
+    @abc.abstractmethod
     def build(self, case: Case, source: str) -> Draft:
-        raise NotImplementedError
+        """The records and history one case becomes."""
 
     def flow(self, model: type[Any]) -> workflow.Workflow:
         """The workflow of ``model`` under the active profile, read once per run."""
@@ -140,10 +143,14 @@ class Importer:
         return self._flows[model]
 
     def prefetch(self, cases: list[Case]) -> None:
-        """Before a batch's cases are built: make their reference records in bulk."""
+        """Before a batch's cases are built: make their reference records in bulk (a hook;
+        nothing by default)."""
+        return
 
     def prepare(self, source: str) -> None:
-        """Once per run, before the first case (reference records every case needs)."""
+        """Once per run, before the first case (reference records every case needs; a hook,
+        nothing by default)."""
+        return
 
     # --- helpers for subclasses ----------------------------------------------------------------
 
